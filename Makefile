@@ -1,0 +1,43 @@
+# formulary: every task a developer or CI runs.
+#
+#   make demo   build, make a registry in registry-data/, ingest the sample
+#               extensions from fixtures/, and list what was stored
+#   make test   install what the tests need (as root), lint, run every test
+#   make lint   rustfmt and clippy, warnings denied
+#   make bench  the figures named in the issues, beside a peer's
+
+CARGO ?= cargo
+BIN   := target/debug/formulary
+DATA  ?= registry-data
+
+# Debian packages the tests use: the real Composer client and its version
+# parser (composer, php-cli), unzip for Composer and the bench's peer,
+# and what git2/reqwest need to build.
+DEB_PACKAGES := php-cli php-zip composer unzip git pkg-config libssl-dev
+
+.PHONY: all build demo test lint bench deps clean-demo
+
+all: build
+
+build:
+	$(CARGO) build -p formulary-cli
+
+deps:
+	@scripts/ensure-deps.sh $(DEB_PACKAGES)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test: deps lint
+	$(CARGO) test --workspace
+
+demo: build
+	@scripts/demo.sh $(BIN) $(DATA)
+
+bench:
+	$(CARGO) run --release -q -p formulary-unpack --example bench
+
+# Removes the demo registry (everything in registry-data/ but its README).
+clean-demo:
+	find $(DATA) -mindepth 1 ! -name README.md -exec rm -rf {} +

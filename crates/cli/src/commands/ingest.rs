@@ -1,0 +1,79 @@
+//! `formulary ingest SOURCE...`
+//!
+//! Each source is handled on its own: one refusal does not stop the others,
+//! and the exit code is 2 if any source was refused.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use formulary_fetch::Source;
+use formulary_registry::{IngestOutcome, IngestReport, Registry};
+use serde::Serialize;
+
+use crate::output::{one_line, print_json};
+
+/// One line of `--json` output.
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    source: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    report: Option<IngestReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Ingests every source and prints one line each.
+pub fn run(registry: Registry, sources: &[String], json: bool) -> anyhow::Result<ExitCode> {
+    let fetcher = registry.fetcher(std::io::stderr().is_terminal())?;
+    let mut results = Vec::new();
+    for text in sources {
+        let result = ingest_one(&registry, &fetcher, text);
+        if !json {
+            print_human(&result);
+        }
+        results.push((text.as_str(), result));
+    }
+    let failed = results.iter().any(|(_, r)| r.is_err());
+    if json {
+        let lines: Vec<JsonResult> = results.into_iter().map(to_json).collect();
+        print_json(&lines)?;
+    }
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+fn ingest_one(
+    registry: &Registry,
+    fetcher: &formulary_fetch::Fetcher,
+    text: &str,
+) -> anyhow::Result<IngestReport> {
+    let source: Source = text.parse().with_context(|| format!("refused {text}"))?;
+    let now = time::OffsetDateTime::now_utc();
+    let report = registry.ingest(fetcher, &source, now).with_context(|| format!("refused {text}"))?;
+    Ok(report)
+}
+
+fn print_human(result: &anyhow::Result<IngestReport>) {
+    match result {
+        Ok(r) => {
+            let verb = match r.outcome {
+                IngestOutcome::Stored => "stored   ",
+                IngestOutcome::AlreadyPresent => "unchanged",
+            };
+            let note = match r.outcome {
+                IngestOutcome::Stored => "pending review",
+                IngestOutcome::AlreadyPresent => "already stored with these bytes",
+            };
+            println!("{verb} {} {}  sha256 {}  ({note})", r.name, r.version, r.sha256);
+        }
+        Err(err) => eprintln!("error: {}", one_line(err)),
+    }
+}
+
+fn to_json<'a>((source, result): (&'a str, anyhow::Result<IngestReport>)) -> JsonResult<'a> {
+    match result {
+        Ok(report) => JsonResult { source, report: Some(report), error: None },
+        Err(err) => JsonResult { source, report: None, error: Some(one_line(&err)) },
+    }
+}
+

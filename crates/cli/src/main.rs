@@ -1,0 +1,49 @@
+//! The `formulary` binary: parses the command line, sets up logging, and
+//! hands each command to `formulary-registry`.
+//!
+//! Human output goes to stdout, progress and logs to stderr. Exit codes are
+//! the same for every command: 0 success, 1 a check found something, 2 an
+//! operational error (including a refused ingest), with one line on stderr
+//! naming the cause.
+
+#![allow(clippy::print_stdout)]
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match commands::run(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {}", output::one_line(&err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr; `-v` shows decisions, `-vv` everything;
+/// `FORMULARY_LOG` (an env-filter) overrides both.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "formulary=debug,formulary_registry=debug,formulary_fetch=debug,\
+              formulary_unpack=debug,formulary_store=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FORMULARY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

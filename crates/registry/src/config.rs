@@ -1,0 +1,137 @@
+//! `formulary.toml`: the registry's settings.
+//!
+//! `formulary init` writes the file with every default shown as a comment,
+//! so an operator sees what is in force without reading the code. The
+//! template is built from the same `Default` values the code uses, which
+//! keeps the two from drifting apart.
+
+use std::path::Path;
+
+use formulary_unpack::Limits;
+use serde::Deserialize;
+
+use crate::RegistryError;
+
+/// Everything `formulary.toml` can set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Limits applied while unpacking an archive.
+    pub limits: Limits,
+    /// Network settings for fetching from upstreams.
+    pub fetch: FetchSettings,
+    /// Composer repositories that `ingest vendor/name[:constraint]` reads.
+    pub upstream: Vec<UpstreamConfig>,
+}
+
+/// How patient the fetcher is with the network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchSettings {
+    /// Seconds before one request gives up.
+    pub timeout_secs: u64,
+    /// Extra tries for an idempotent request that failed in transit.
+    pub retries: u32,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings { timeout_secs: 60, retries: 3 }
+    }
+}
+
+/// One upstream Composer repository.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// The repository URL, as it would appear in a `composer.json`.
+    pub url: String,
+}
+
+impl Config {
+    /// Reads and checks `formulary.toml`.
+    pub fn load(path: &Path) -> Result<Config, RegistryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            RegistryError::Io { path: path.to_path_buf(), source }
+        })?;
+        toml::from_str(&text).map_err(|e| RegistryError::Config {
+            path: path.to_path_buf(),
+            reason: e.message().to_string(),
+        })
+    }
+
+    /// The text `formulary init` writes: every default, commented out.
+    pub fn template() -> String {
+        let limits = Limits::default();
+        let fetch = FetchSettings::default();
+        format!(
+            "# formulary.toml: settings for this registry.\n\
+             # Every setting shows its default, commented out; uncomment a\n\
+             # line to change it.\n\
+             \n\
+             # Unpacking refuses archives past these limits. The defaults fit\n\
+             # the largest public Magento extensions (about 5,000 files and\n\
+             # 100 MB) with room to spare.\n\
+             [limits]\n\
+             # max_archive_bytes = {}\n\
+             # max_entries = {}\n\
+             # max_total_bytes = {}\n\
+             # max_file_bytes = {}\n\
+             # max_ratio = {}\n\
+             # max_json_depth = {}\n\
+             \n\
+             [fetch]\n\
+             # timeout_secs = {}\n\
+             # retries = {}\n\
+             \n\
+             # Composer repositories that `formulary ingest vendor/name` reads,\n\
+             # in order. Credentials come from auth.json in this folder, then\n\
+             # COMPOSER_HOME's auth.json, and the COMPOSER_AUTH variable.\n\
+             # [[upstream]]\n\
+             # url = \"https://repo.magento.com\"\n",
+            limits.max_archive_bytes,
+            limits.max_entries,
+            limits.max_total_bytes,
+            limits.max_file_bytes,
+            limits.max_ratio,
+            limits.max_json_depth,
+            fetch.timeout_secs,
+            fetch.retries,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses_to_the_defaults() {
+        let config: Config = toml::from_str(&Config::template()).expect("parses");
+        assert_eq!(config.fetch.timeout_secs, 60);
+        assert!(config.upstream.is_empty());
+    }
+
+    #[test]
+    fn uncommented_template_lines_parse_to_the_same_values() {
+        let uncommented: String = Config::template()
+            .lines()
+            .filter(|l| l.starts_with("# ") && l.contains(" = "))
+            .filter(|l| !l.contains("url"))
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let grouped = format!(
+            "[limits]\n{}\n",
+            uncommented.lines().take(6).collect::<Vec<_>>().join("\n")
+        );
+        let limits: Config = toml::from_str(&grouped).expect("parses");
+        assert_eq!(limits.limits, Limits::default());
+    }
+
+    #[test]
+    fn an_unknown_setting_is_refused() {
+        let err = toml::from_str::<Config>("[limits]\nmax_entires = 3\n");
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! What can go wrong in the registry, each case naming the thing involved
+//! and what to do next.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A registry operation that could not be done. Nothing was changed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The data folder has no `formulary.toml`.
+    #[error("no registry in {}: run `formulary init` first, or pass --data DIR", dir.display())]
+    NotInitialised {
+        /// The folder looked in.
+        dir: PathBuf,
+    },
+
+    /// `init` found a registry already there.
+    #[error("{} already holds a registry; use it, or pick another folder with --data", dir.display())]
+    AlreadyInitialised {
+        /// The folder looked in.
+        dir: PathBuf,
+    },
+
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+
+    /// `formulary.toml` is not valid.
+    #[error("{}: {reason}; fix the file (`formulary init` in an empty folder shows every setting)", path.display())]
+    Config {
+        /// The settings file.
+        path: PathBuf,
+        /// What the parser said.
+        reason: String,
+    },
+
+    /// The source could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] formulary_fetch::FetchError),
+
+    /// The archive was refused while unpacking.
+    #[error(transparent)]
+    Unpack(#[from] formulary_unpack::UnpackError),
+
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] formulary_store::StoreError),
+
+    /// The registry key could not be made or read.
+    #[error(transparent)]
+    Key(#[from] formulary_trust::KeyFileError),
+
+    /// Neither `composer.json` nor the source says which version this is.
+    #[error(
+        "{package}: composer.json has no \"version\" and the source names none; \
+         add one to composer.json, or ingest from a git tag or a Composer repository"
+    )]
+    NoVersion {
+        /// The package name from `composer.json`.
+        package: String,
+    },
+
+    /// The version in `composer.json` disagrees with the source's.
+    #[error(
+        "{package}: composer.json says version {manifest} but the source says {source_version}; \
+         the archive is not what it claims to be"
+    )]
+    VersionMismatch {
+        /// The package name.
+        package: String,
+        /// What `composer.json` says.
+        manifest: String,
+        /// What the source (tag, repository metadata) says.
+        source_version: String,
+    },
+
+    /// The name in `composer.json` disagrees with the one asked for.
+    #[error(
+        "the archive for {expected} contains composer.json for {found}; \
+         the upstream served the wrong package"
+    )]
+    NameMismatch {
+        /// The name the source was asked for.
+        expected: String,
+        /// The name inside the archive.
+        found: String,
+    },
+
+    /// A version string from the source is not a Composer version.
+    #[error(transparent)]
+    Version(#[from] formulary_composer::VersionError),
+
+    /// The same name and version were stored before with other bytes.
+    #[error(
+        "{package} {version} is already stored with sha256 {stored}, and this archive has \
+         sha256 {offered}: a version's bytes never change; ask the vendor why, and publish \
+         a new version number instead"
+    )]
+    Conflict {
+        /// The package name.
+        package: String,
+        /// The version.
+        version: String,
+        /// sha256 of the stored archive.
+        stored: String,
+        /// sha256 of the refused archive.
+        offered: String,
+    },
+}

@@ -1,0 +1,202 @@
+//! `formulary ingest`: from a source to a stored, pending version.
+//!
+//! The order of the steps is the safety argument. Everything that can
+//! refuse an archive (fetching, the upstream shasum, unpacking under
+//! limits, the manifest checks, the name and version cross-checks, an
+//! existing version with other bytes) runs before the first write to the
+//! store, so a refused ingest leaves the store exactly as it was.
+
+use formulary_composer::Version;
+use formulary_fetch::{AuthStore, FetchConfig, Fetched, Fetcher, Source, Upstream};
+use formulary_store::{InsertOutcome, VersionRecord, VersionState};
+use formulary_unpack::Unpacked;
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::{Registry, RegistryError};
+
+/// Whether an ingest added something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IngestOutcome {
+    /// A new version was recorded as pending.
+    Stored,
+    /// These exact bytes were already stored for this version: nothing done.
+    AlreadyPresent,
+}
+
+/// What one ingested archive turned out to be.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// Stored, or already there.
+    pub outcome: IngestOutcome,
+    /// The package name from `composer.json`.
+    pub name: String,
+    /// The version as written.
+    pub version: String,
+    /// Composer's normalized form of the version.
+    pub version_normalized: String,
+    /// sha256 of the original archive bytes: the blob's address.
+    pub sha256: String,
+    /// sha1 of the same bytes: what Composer checks as `shasum`.
+    pub sha1: String,
+    /// Archive size in bytes.
+    pub size: u64,
+    /// Hash over the unpacked files (see `formulary_unpack::tree_hash`).
+    pub tree_hash: String,
+    /// Number of files in the archive.
+    pub files: usize,
+}
+
+impl Registry {
+    /// A fetcher set up from `formulary.toml` and the known `auth.json`s.
+    pub fn fetcher(&self, progress: bool) -> Result<Fetcher, RegistryError> {
+        let auth = AuthStore::from_env_and_files(&self.auth_files())?;
+        let settings = &self.config.fetch;
+        let upstreams = self.config.upstream.iter();
+        Ok(Fetcher::new(FetchConfig {
+            upstreams: upstreams.map(|u| Upstream { url: u.url.clone() }).collect(),
+            timeout: std::time::Duration::from_secs(settings.timeout_secs),
+            retries: settings.retries,
+            progress,
+            auth,
+        })?)
+    }
+
+    /// Fetches, checks and stores one source as a pending version.
+    pub fn ingest(
+        &self,
+        fetcher: &Fetcher,
+        source: &Source,
+        now: OffsetDateTime,
+    ) -> Result<IngestReport, RegistryError> {
+        let fetched = fetcher.fetch(source)?;
+        let scratch = self.scratch_dir()?;
+        let unpacked = formulary_unpack::unpack(&fetched.bytes, scratch.path(), &self.config.limits)?;
+        let version = settle_version(&fetched, &unpacked)?;
+        let record = self.record_for(&fetched, &unpacked, &version, now);
+        self.store_checked(&fetched.bytes, &record, unpacked.files.len())
+    }
+
+    /// Auth files in Composer's order: this registry's, then COMPOSER_HOME's.
+    fn auth_files(&self) -> Vec<std::path::PathBuf> {
+        let mut files = vec![self.dir.auth_file()];
+        if let Some(home) = composer_home() {
+            files.push(home.join("auth.json"));
+        }
+        files
+    }
+
+    /// A private (0700) folder that disappears when dropped.
+    fn scratch_dir(&self) -> Result<tempfile::TempDir, RegistryError> {
+        tempfile::Builder::new()
+            .prefix("formulary-unpack-")
+            .tempdir()
+            .map_err(|source| RegistryError::Io { path: std::env::temp_dir(), source })
+    }
+
+    fn record_for(
+        &self,
+        fetched: &Fetched,
+        unpacked: &Unpacked,
+        version: &Version,
+        now: OffsetDateTime,
+    ) -> VersionRecord {
+        let manifest = serde_json::from_slice(&unpacked.manifest_bytes).unwrap_or_default();
+        VersionRecord {
+            name: unpacked.manifest.name.clone(),
+            version: version.pretty().to_string(),
+            version_normalized: version.normalized().to_string(),
+            sha256: hex::encode(Sha256::digest(&fetched.bytes)),
+            sha1: hex::encode(Sha1::digest(&fetched.bytes)),
+            size: fetched.bytes.len() as u64,
+            tree_hash: unpacked.tree_hash.clone(),
+            state: VersionState::Pending,
+            provenance: serde_json::to_value(&fetched.provenance).unwrap_or_default(),
+            manifest,
+            ingested_at: now.format(&Rfc3339).unwrap_or_default(),
+        }
+    }
+
+    /// Writes the blob and the record, unless the version is already known.
+    fn store_checked(
+        &self,
+        bytes: &[u8],
+        record: &VersionRecord,
+        files: usize,
+    ) -> Result<IngestReport, RegistryError> {
+        let report = |outcome| report_for(record, outcome, files);
+        if let Some(existing) = self.store.version(&record.name, &record.version_normalized)? {
+            if existing.sha256 != record.sha256 {
+                return Err(RegistryError::Conflict {
+                    package: record.name.to_string(),
+                    version: record.version.clone(),
+                    stored: existing.sha256,
+                    offered: record.sha256.clone(),
+                });
+            }
+            tracing::debug!(name = %record.name, version = %record.version, "same bytes already stored");
+            return Ok(report(IngestOutcome::AlreadyPresent));
+        }
+        // `insert_version` checks the same rule inside its transaction;
+        // checking first keeps a refused archive's blob out of the store.
+        self.store.put_blob(bytes)?;
+        let outcome = match self.store.insert_version(record)? {
+            InsertOutcome::Inserted => IngestOutcome::Stored,
+            InsertOutcome::AlreadyPresent => IngestOutcome::AlreadyPresent,
+        };
+        tracing::debug!(name = %record.name, version = %record.version, sha256 = %record.sha256, "ingested");
+        Ok(report(outcome))
+    }
+}
+
+/// The version comes from `composer.json`, the source, or both agreeing.
+fn settle_version(fetched: &Fetched, unpacked: &Unpacked) -> Result<Version, RegistryError> {
+    let manifest = &unpacked.manifest;
+    let package = manifest.name.to_string();
+    if let Some(expected) = &fetched.name_hint {
+        if expected != &manifest.name {
+            let found = package;
+            return Err(RegistryError::NameMismatch { expected: expected.to_string(), found });
+        }
+    }
+    let from_manifest = manifest.version.as_deref().map(Version::parse).transpose()?;
+    let from_source = fetched.version_hint.as_deref().map(Version::parse).transpose()?;
+    match (from_manifest, from_source) {
+        (Some(m), Some(s)) if m.normalized() != s.normalized() => Err(RegistryError::VersionMismatch {
+            package,
+            manifest: m.pretty().to_string(),
+            source_version: s.pretty().to_string(),
+        }),
+        (Some(m), _) => Ok(m),
+        (None, Some(s)) => Ok(s),
+        (None, None) => Err(RegistryError::NoVersion { package }),
+    }
+}
+
+fn report_for(record: &VersionRecord, outcome: IngestOutcome, files: usize) -> IngestReport {
+    IngestReport {
+        outcome,
+        name: record.name.to_string(),
+        version: record.version.clone(),
+        version_normalized: record.version_normalized.clone(),
+        sha256: record.sha256.clone(),
+        sha1: record.sha1.clone(),
+        size: record.size,
+        tree_hash: record.tree_hash.clone(),
+        files,
+    }
+}
+
+/// Composer's home: `COMPOSER_HOME`, else `~/.config/composer`.
+fn composer_home() -> Option<std::path::PathBuf> {
+    if let Some(home) = std::env::var_os("COMPOSER_HOME") {
+        return Some(home.into());
+    }
+    let home = std::path::PathBuf::from(std::env::var_os("HOME")?);
+    let xdg = home.join(".config/composer");
+    Some(if xdg.is_dir() { xdg } else { home.join(".composer") })
+}
