@@ -3,8 +3,8 @@
 //! formulary matches constraints in two places: when a reviewer or the
 //! intake job asks for `vendor/name:^2.4`, and when it decides which
 //! approved versions a Composer client would pick. Both must agree with
-//! composer/semver, so the parser is a port of `VersionParser::
-//! parseConstraints` (see [`parse`](self) internals) and matching follows
+//! composer/semver, so the parser (in `constraint/parse.rs`) is a port of
+//! `VersionParser::parseConstraints`, and matching follows
 //! `Constraint::matchSpecific`: named branches (`dev-main`) only ever match
 //! `==` the same name, and everything else is PHP's `version_compare`.
 
@@ -40,7 +40,7 @@ pub enum ConstraintError {
 
 /// A comparison operator of one bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// `==` (also written `=` or nothing).
     Eq,
     /// `!=` (also written `<>`).
@@ -57,7 +57,7 @@ pub enum Op {
 
 impl Op {
     /// Composer's spelling, as in its constraint strings.
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Op::Eq => "==",
             Op::Ne => "!=",

@@ -196,6 +196,9 @@ pub struct Autoload {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub exclude_from_classmap: Vec<String>,
+    /// Any other autoload key (`target-dir` and the like), kept as written.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
 }
 
 impl Autoload {
@@ -206,6 +209,7 @@ impl Autoload {
             && self.classmap.is_empty()
             && self.files.is_empty()
             && self.exclude_from_classmap.is_empty()
+            && self.other.is_empty()
     }
 }
 

@@ -30,6 +30,15 @@ pub enum FetchError {
         source: std::io::Error,
     },
 
+    /// A response was longer than the configured limit.
+    #[error("{url} sent more than {limit} bytes; refused (raise max_archive_bytes in formulary.toml if the archive is real)")]
+    TooLarge {
+        /// The URL, without credentials.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// A file given as a zip has no bytes at all.
     #[error("{} is empty (0 bytes): not an archive; was the download cut short?", path.display())]
     EmptyFile {

@@ -32,6 +32,7 @@ pub(crate) struct Http {
     retries: u32,
     base_delay: Duration,
     progress: bool,
+    max_bytes: u64,
 }
 
 /// What one request ended in, once retries are spent.
@@ -58,6 +59,7 @@ impl Http {
         base_delay: Duration,
         progress: bool,
         auth: AuthStore,
+        max_bytes: u64,
     ) -> Result<Http, FetchError> {
         let client = Client::builder()
             .timeout(timeout)
@@ -72,6 +74,7 @@ impl Http {
             retries,
             base_delay,
             progress,
+            max_bytes,
         })
     }
 
@@ -144,7 +147,7 @@ impl Http {
         let response = self.send(url)?;
         let status = response.status();
         if status.is_success() {
-            return read_body(response, label.filter(|_| self.progress));
+            return self.read_body(url, response, label.filter(|_| self.progress));
         }
         if status.is_redirection() {
             return redirect_target(url, &response)
@@ -173,13 +176,21 @@ impl Http {
     }
 }
 
-fn read_body(response: Response, label: Option<&str>) -> Result<Outcome, Failure> {
-    match progress::read_body(response, label) {
-        Ok(bytes) => Ok(Outcome::Body(bytes)),
-        Err(e) => Err(Failure::Retry {
-            status: None,
-            message: format!("reading the body: {e}"),
-        }),
+impl Http {
+    fn read_body(&self, url: &Url, response: Response, label: Option<&str>) -> Result<Outcome, Failure> {
+        match progress::read_body(response, label, self.max_bytes) {
+            Ok(bytes) if bytes.len() as u64 > self.max_bytes => {
+                Err(Failure::Fatal(FetchError::TooLarge {
+                    url: redact_url(url.as_str()),
+                    limit: self.max_bytes,
+                }))
+            }
+            Ok(bytes) => Ok(Outcome::Body(bytes)),
+            Err(e) => Err(Failure::Retry {
+                status: None,
+                message: format!("reading the body: {e}"),
+            }),
+        }
     }
 }
 
@@ -313,6 +324,7 @@ mod tests {
             Duration::from_millis(100),
             false,
             AuthStore::default(),
+            1 << 20,
         )
         .unwrap();
         assert_eq!(http.backoff(1), Duration::from_millis(100));

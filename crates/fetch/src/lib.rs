@@ -109,6 +109,8 @@ pub struct FetchConfig {
     pub progress: bool,
     /// Upstream credentials.
     pub auth: AuthStore,
+    /// The largest response body accepted, archive or metadata.
+    pub max_bytes: u64,
 }
 
 impl Default for FetchConfig {
@@ -119,6 +121,7 @@ impl Default for FetchConfig {
             retries: 3,
             progress: false,
             auth: AuthStore::default(),
+            max_bytes: 256 << 20,
         }
     }
 }
@@ -264,6 +267,7 @@ fn build_http(cfg: &FetchConfig, delay: Duration) -> Result<http::Http, FetchErr
         delay,
         cfg.progress,
         cfg.auth.clone(),
+        cfg.max_bytes,
     )
 }
 

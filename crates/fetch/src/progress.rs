@@ -7,11 +7,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::blocking::Response;
 use std::io::{IsTerminal, Read};
 
-/// Reads the whole body; with a `label`, shows a bar while doing so.
-pub(crate) fn read_body(mut response: Response, label: Option<&str>) -> std::io::Result<Vec<u8>> {
+/// Reads the body, at most `max` bytes of it (one more is read to tell
+/// "exactly max" from "too long"); with a `label`, shows a bar meanwhile.
+///
+/// We cap every body because an upstream is not trusted: a hostile or
+/// broken server could otherwise stream until memory runs out.
+pub(crate) fn read_body(
+    response: Response,
+    label: Option<&str>,
+    max: u64,
+) -> std::io::Result<Vec<u8>> {
     let expected = response.content_length();
-    let capacity = expected.unwrap_or(0).min(64 * 1024 * 1024);
+    let capacity = expected.unwrap_or(0).min(max).min(64 * 1024 * 1024);
     let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let mut response = response.take(max.saturating_add(1));
     let Some(bar) = label.and_then(|l| bar_for(l, expected)) else {
         response.read_to_end(&mut body)?;
         return Ok(body);

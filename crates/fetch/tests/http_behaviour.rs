@@ -170,3 +170,16 @@ fn a_403_with_credentials_names_the_host_but_not_the_secret() {
         Some("Bearer expired-t0ken")
     );
 }
+
+#[test]
+fn a_body_longer_than_the_limit_is_refused_while_reading() {
+    // The support fetcher accepts bodies up to 1 MiB; this upstream sends 2.
+    let endless = Server::start(|_| Reply::Body(vec![b' '; 2 << 20]));
+
+    let err = fetcher(&[&endless.base], None)
+        .fetch(&source("acme/rx"))
+        .unwrap_err();
+
+    assert!(matches!(err, FetchError::TooLarge { limit: 1048576, .. }), "{err}");
+    assert_eq!(endless.seen().len(), 1, "a refusal is not retried");
+}

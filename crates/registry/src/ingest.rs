@@ -63,6 +63,7 @@ impl Registry {
             retries: settings.retries,
             progress,
             auth,
+            max_bytes: self.config.limits.max_archive_bytes,
         })?)
     }
 
@@ -117,7 +118,7 @@ impl Registry {
             state: VersionState::Pending,
             provenance: serde_json::to_value(&fetched.provenance).unwrap_or_default(),
             manifest,
-            ingested_at: now.format(&Rfc3339).unwrap_or_default(),
+            ingested_at: whole_seconds(now).format(&Rfc3339).unwrap_or_default(),
         }
     }
 
@@ -189,6 +190,11 @@ fn report_for(record: &VersionRecord, outcome: IngestOutcome, files: usize) -> I
         tree_hash: record.tree_hash.clone(),
         files,
     }
+}
+
+/// Times are recorded to the second: finer is noise in an audit record.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 /// Composer's home: `COMPOSER_HOME`, else `~/.config/composer`.

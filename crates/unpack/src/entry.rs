@@ -97,17 +97,28 @@ const DOS_DIR: u32 = 0x10;
 ///
 /// We read the unix file type whenever the high 16 bits are set, not only
 /// when the archive says it was made on unix: an extractor that honours
-/// the mode would make a symlink of it either way.
+/// the mode would make a symlink of it either way. A trailing `/`, the
+/// unix type and the DOS directory bit must agree, since PHP's zip
+/// extension trusts the name while `unzip` trusts the mode; a file
+/// disguised as a directory would be installed without being reviewed.
 pub(crate) fn kind(record: &Record, name: &CheckedName) -> Result<Kind, UnpackError> {
-    let mode = record.external_attrs >> 16;
-    let dir = name.slash_dir || record.external_attrs & DOS_DIR != 0;
-    match mode & S_IFMT {
-        0 | S_IFREG if !dir => Ok(Kind::File),
-        0 | S_IFREG | S_IFDIR => Ok(Kind::Dir),
-        other => Err(UnpackError::NotRegularFile {
+    let file_type = (record.external_attrs >> 16) & S_IFMT;
+    let dos_dir = record.external_attrs & DOS_DIR != 0;
+    let ambiguous = |reason| UnpackError::AmbiguousType {
+        entry: display_name(&record.name),
+        reason,
+    };
+    if !matches!(file_type, 0 | S_IFREG | S_IFDIR) {
+        return Err(UnpackError::NotRegularFile {
             entry: display_name(&record.name),
-            kind: type_name(other),
-        }),
+            kind: type_name(file_type),
+        });
+    }
+    match (name.slash_dir, file_type) {
+        (true, 0 | S_IFDIR) => Ok(Kind::Dir),
+        (true, _) => Err(ambiguous("named as a directory, mode of a regular file")),
+        (false, 0 | S_IFREG) if !dos_dir => Ok(Kind::File),
+        (false, _) => Err(ambiguous("named as a file, marked as a directory")),
     }
 }
 
@@ -213,7 +224,15 @@ mod tests {
         );
         assert_eq!(kind(&record(0), &file).expect("ok"), Kind::File);
         assert_eq!(kind(&record(0o040_755 << 16), &dir).expect("ok"), Kind::Dir);
-        assert_eq!(kind(&record(0x10), &file).expect("ok"), Kind::Dir);
+        assert_eq!(kind(&record(0x10), &dir).expect("ok"), Kind::Dir);
+        for (attrs, name) in [
+            (0x10, &file),
+            (0o040_755 << 16, &file),
+            (0o100_644 << 16, &dir),
+        ] {
+            let err = kind(&record(attrs), name).expect_err("ambiguous");
+            assert!(matches!(err, UnpackError::AmbiguousType { .. }), "{err}");
+        }
         for mode in [0o120_777, 0o140_644, 0o010_644, 0o020_644, 0o060_644] {
             let err = kind(&record(mode << 16), &file).expect_err("special");
             assert!(matches!(err, UnpackError::NotRegularFile { .. }));

@@ -58,7 +58,10 @@ pub enum UnpackError {
     },
 
     /// An entry name holds a NUL byte, which C-based extractors cut short.
-    #[error("entry `{entry}` has a NUL byte in its name; refusing a name that extractors read differently")]
+    #[error(
+        "entry `{entry}` has a NUL byte in its name; \
+         refusing a name that extractors read differently"
+    )]
     NulInName {
         /// The entry, escaped.
         entry: String,
@@ -72,7 +75,10 @@ pub enum UnpackError {
     },
 
     /// An entry name is not valid UTF-8.
-    #[error("entry `{entry}` has a name that is not UTF-8; refusing a name whose meaning depends on the extractor")]
+    #[error(
+        "entry `{entry}` has a name that is not UTF-8; \
+         refusing a name whose meaning depends on the extractor"
+    )]
     NonUtf8Name {
         /// The entry, with invalid bytes replaced.
         entry: String,
@@ -137,6 +143,19 @@ pub enum UnpackError {
         kind: &'static str,
     },
 
+    /// An entry's name, mode and DOS attributes disagree on whether it is a
+    /// file or a directory, or a directory entry carries data: extractors
+    /// that trust different signals would install different trees.
+    #[error(
+        "entry `{entry}` is ambiguous: {reason}; refusing what extractors would read differently"
+    )]
+    AmbiguousType {
+        /// The entry, escaped.
+        entry: String,
+        /// Which signals disagree.
+        reason: &'static str,
+    },
+
     /// An entry is encrypted; we cannot inspect what we cannot read.
     #[error("entry `{entry}` is encrypted; formulary reviews only what it can read")]
     Encrypted {
@@ -181,21 +200,24 @@ pub enum UnpackError {
         entry: String,
     },
 
-    /// The zip crate reads a different name for an entry than its central
-    /// directory header holds (an Info-ZIP Unicode path field disagrees).
+    /// An entry carries a second, different name: the Info-ZIP Unicode path
+    /// field or the local file header disagrees with the central directory.
     #[error(
         "entry `{entry}` carries a second, different name `{other}`; refusing an ambiguous name"
     )]
     AmbiguousName {
         /// The name in the header.
         entry: String,
-        /// The name an extra field gives it.
+        /// The other name it carries.
         other: String,
     },
 
     /// Two entries' data overlap in the archive: the trick behind
     /// non-recursive zip bombs.
-    #[error("entry `{entry}` shares its bytes with entry `{other}`; refusing an overlapping (bomb-like) archive")]
+    #[error(
+        "entry `{entry}` shares its bytes with entry `{other}`; \
+         refusing an overlapping (bomb-like) archive"
+    )]
     OverlappingEntries {
         /// The later entry.
         entry: String,
@@ -243,8 +265,11 @@ pub enum UnpackError {
     },
 
     /// An entry inflated to a size other than the one its header declares.
-    #[error("entry `{entry}` declares {declared} bytes but inflates to {actual}{more}; the archive is corrupt or crafted",
-        more = if *.stopped { " or more" } else { "" })]
+    #[error(
+        "entry `{entry}` declares {declared} bytes but inflates to {actual}{more}; \
+         the archive is corrupt or crafted",
+        more = if *.stopped { " or more" } else { "" }
+    )]
     SizeMismatch {
         /// The entry, escaped.
         entry: String,
@@ -267,15 +292,20 @@ pub enum UnpackError {
     },
 
     /// No `composer.json` at the package root (after stripping a top folder).
-    #[error("the archive has no composer.json at its root{}; is this a Composer package?",
-        .stripped_prefix.as_deref().map(|p| format!(" (inside top folder `{p}`)")).unwrap_or_default())]
+    #[error(
+        "the archive has no composer.json at its root{}; is this a Composer package?",
+        inside(.stripped_prefix)
+    )]
     MissingManifest {
         /// The top folder that was stripped, if one was.
         stripped_prefix: Option<String>,
     },
 
     /// `composer.json` is larger than [`crate::limits::MAX_MANIFEST_BYTES`].
-    #[error("composer.json is {size} bytes, over the limit of {limit}; real manifests are a few kilobytes")]
+    #[error(
+        "composer.json is {size} bytes, over the limit of {limit}; \
+         real manifests are a few kilobytes"
+    )]
     ManifestTooLarge {
         /// Its size in bytes.
         size: u64,
@@ -322,14 +352,21 @@ pub enum UnpackError {
     },
 
     /// A tree being hashed holds a symbolic link.
-    #[error("{} is a symbolic link; an installed package folder must hold regular files only", .path.display())]
+    #[error(
+        "{} is a symbolic link; an installed package folder must hold regular files only",
+        .path.display()
+    )]
     SymlinkInTree {
         /// The link.
         path: PathBuf,
     },
 
     /// A tree being hashed holds a device, FIFO or socket.
-    #[error("{} is not a regular file or directory; an installed package folder must hold regular files only", .path.display())]
+    #[error(
+        "{} is not a regular file or directory; \
+         an installed package folder must hold regular files only",
+        .path.display()
+    )]
     SpecialFileInTree {
         /// The odd file.
         path: PathBuf,
@@ -369,10 +406,18 @@ impl UnpackError {
     }
 }
 
+/// " (inside top folder `x`)" when a top folder was stripped.
+fn inside(stripped_prefix: &Option<String>) -> String {
+    match stripped_prefix {
+        Some(p) => format!(" (inside top folder `{p}`)"),
+        None => String::new(),
+    }
+}
+
 /// Renders raw entry-name bytes for a message: invalid UTF-8 replaced,
 /// control characters escaped, so a name can never break the line it is
 /// printed on.
-pub fn display_name(raw: &[u8]) -> String {
+pub(crate) fn display_name(raw: &[u8]) -> String {
     let lossy = String::from_utf8_lossy(raw);
     let mut out = String::with_capacity(lossy.len());
     for c in lossy.chars() {

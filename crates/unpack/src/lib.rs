@@ -41,7 +41,7 @@ use std::path::Path;
 use formulary_composer::ComposerJson;
 use tracing::debug;
 
-pub use error::{display_name, UnpackError};
+pub use error::UnpackError;
 pub use limits::Limits;
 pub use tree::{tree_hash, tree_hash_dir, UnpackedFile};
 
@@ -75,7 +75,7 @@ pub fn unpack(archive: &[u8], dest: &Path, limits: &Limits) -> Result<Unpacked, 
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(|e| UnpackError::NotAZip {
         reason: e.to_string(),
     })?;
-    let plan = plan::build(&directory, &mut zip, limits)?;
+    let plan = plan::build(archive, &directory, &mut zip, limits)?;
     debug!(
         entries = plan.entries.len(),
         "archive passed every declared check"

@@ -53,12 +53,19 @@ pub(crate) struct Plan {
 }
 
 /// Checks every entry and decides where it lands.
-pub(crate) fn build(dir: &Directory, zip: &mut Zip, limits: &Limits) -> Result<Plan, UnpackError> {
+pub(crate) fn build(
+    archive: &[u8],
+    dir: &Directory,
+    zip: &mut Zip,
+    limits: &Limits,
+) -> Result<Plan, UnpackError> {
     let mut entries = check_records(&dir.records)?;
     check_same_view(dir, zip)?;
     let mut spans = Vec::with_capacity(entries.len());
     for (planned, record) in entries.iter_mut().zip(&dir.records) {
-        spans.push(read_sizes(planned, record, zip)?);
+        let span = read_sizes(planned, record, zip)?;
+        check_local_name(archive, span.start, planned, record)?;
+        spans.push(span);
     }
     check_spans(&mut spans, &entries, dir.start)?;
     check_declared_sizes(&entries, limits)?;
@@ -141,11 +148,50 @@ fn read_sizes(planned: &mut Planned, record: &Record, zip: &mut Zip) -> Result<S
     }
     planned.size = file.size();
     planned.compressed = file.compressed_size();
+    if planned.kind == Kind::Dir && planned.size > 0 {
+        return Err(UnpackError::AmbiguousType {
+            entry: planned.entry.clone(),
+            reason: "a directory entry carrying data",
+        });
+    }
     Ok(Span {
         start: file.header_start(),
         end: file.data_start().saturating_add(planned.compressed),
         index: planned.index,
     })
+}
+
+/// The local file header, which the data follows, must carry the same
+/// name as the central directory: extractors that stream an archive read
+/// only local headers.
+fn check_local_name(
+    archive: &[u8],
+    header_start: u64,
+    planned: &Planned,
+    record: &Record,
+) -> Result<(), UnpackError> {
+    let local = usize::try_from(header_start)
+        .ok()
+        .and_then(|at| local_name(archive, at));
+    match local {
+        Some(name) if name == record.name.as_slice() => Ok(()),
+        Some(name) => Err(UnpackError::AmbiguousName {
+            entry: planned.entry.clone(),
+            other: display_name(name),
+        }),
+        None => Err(UnpackError::Malformed {
+            reason: format!("the local header of entry `{}` is cut short", planned.entry),
+        }),
+    }
+}
+
+/// The name bytes of the local header at `at` (name length at +26, name
+/// from +30), if they lie inside the archive.
+fn local_name(archive: &[u8], at: usize) -> Option<&[u8]> {
+    let len_bytes = archive.get(at.checked_add(26)?..at.checked_add(28)?)?;
+    let len = usize::from(u16::from_le_bytes([len_bytes[0], len_bytes[1]]));
+    let start = at.checked_add(30)?;
+    archive.get(start..start.checked_add(len)?)
 }
 
 /// Entries must not share bytes and must end before the central directory.

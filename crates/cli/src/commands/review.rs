@@ -28,10 +28,12 @@ pub fn list(registry: &Registry, state: Option<&str>, json: bool) -> anyhow::Res
     }
     if versions.is_empty() {
         println!("no versions stored; add some with `formulary ingest SOURCE`");
+        return Ok(ExitCode::SUCCESS);
     }
+    println!("{:<48} {:<14} {:<9} {:<12}  INGESTED", "PACKAGE", "VERSION", "STATE", "SHA256");
     for v in &versions {
         println!(
-            "{:<48} {:<14} {:<9} sha256 {}  {}",
+            "{:<48} {:<14} {:<9} {:<12}  {}",
             v.name.as_str(),
             v.version,
             v.state.to_string(),

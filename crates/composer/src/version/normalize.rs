@@ -177,7 +177,7 @@ fn numeric_branch(version: &[u8]) -> Option<String> {
 
 /// Composer's `normalizeBranch`: numeric branches become
 /// `N.9999999.9999999.9999999-dev`, anything else `dev-<name>`.
-pub(crate) fn normalize_branch(name: &str) -> String {
+fn normalize_branch(name: &str) -> String {
     let name = php::trim(name);
     let Some(c) = BRANCH.captures(name.as_bytes()) else {
         return format!("dev-{name}");

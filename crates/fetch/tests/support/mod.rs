@@ -182,6 +182,7 @@ pub fn fetcher(upstreams: &[&str], auth_json: Option<&str>) -> Fetcher {
         retries: 2,
         progress: false,
         auth,
+        max_bytes: 1 << 20,
     };
     Fetcher::new(cfg)
         .unwrap()

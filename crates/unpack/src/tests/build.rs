@@ -170,5 +170,51 @@ pub fn patch_central(zip: &mut [u8], nth: usize, field: usize, value: u32) {
 }
 
 /// Central header field offsets.
+pub const COMPRESSED_SIZE: usize = 20;
 pub const UNCOMPRESSED_SIZE: usize = 24;
-pub const LOCAL_OFFSET: usize = 42;
+
+/// [`raw_zip`] with zip64 end records, as Java and streaming writers
+/// produce: the classic record's fields are all 0xFF and point onward.
+pub fn raw_zip64(entries: &[Raw]) -> Vec<u8> {
+    let mut out = raw_zip(entries);
+    let eocd = out.len() - 22;
+    let (size, start) = (&out[eocd + 12..eocd + 16], &out[eocd + 16..eocd + 20]);
+    let size = u64::from(u32::from_le_bytes(size.try_into().expect("4")));
+    let start = u64::from(u32::from_le_bytes(start.try_into().expect("4")));
+    out.truncate(eocd);
+    let count = (entries.len() as u64).to_le_bytes();
+    let zip64_at = (out.len() as u64).to_le_bytes();
+    put(
+        &mut out,
+        &[
+            b"PK\x06\x06".as_slice(),
+            &44u64.to_le_bytes(),
+            &[45, 3, 45, 0],
+            &[0; 8],
+        ],
+    );
+    put(
+        &mut out,
+        &[&count, &count, &size.to_le_bytes(), &start.to_le_bytes()],
+    );
+    put(
+        &mut out,
+        &[
+            b"PK\x06\x07".as_slice(),
+            &[0; 4],
+            &zip64_at,
+            &1u32.to_le_bytes(),
+        ],
+    );
+    put(
+        &mut out,
+        &[
+            b"PK\x05\x06".as_slice(),
+            &[0; 4],
+            &[0xFF; 4],
+            &[0xFF; 8],
+            &[0; 2],
+        ],
+    );
+    out
+}

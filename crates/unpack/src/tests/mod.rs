@@ -321,7 +321,8 @@ fn refuses_names_that_collide_when_case_is_folded() {
     ]);
     let err = sandbox().refuse(&zip);
     assert!(
-        matches!(&err, UnpackError::CaseCollision { entry, other } if entry == "model" && other == "Model"),
+        matches!(&err, UnpackError::CaseCollision { entry, other }
+            if entry == "model" && other == "Model"),
         "{err}"
     );
 }
@@ -358,19 +359,17 @@ fn refuses_an_unsupported_compression_method() {
 
 #[test]
 fn refuses_entries_that_share_their_bytes() {
+    // The first entry's data is stretched over the second entry's header,
+    // the way non-recursive zip bombs reuse one compressed kernel.
     let mut zip = with_manifest(&[
         Raw::file(b"a.php", b"<?php\n"),
         Raw::file(b"b.php", b"<?php\n"),
     ]);
-    let first = u32::from_le_bytes(
-        zip[central_headers(&zip)[1] + LOCAL_OFFSET..][..4]
-            .try_into()
-            .expect("4"),
-    );
-    patch_central(&mut zip, 2, LOCAL_OFFSET, first);
+    patch_central(&mut zip, 1, COMPRESSED_SIZE, 200);
     let err = sandbox().refuse(&zip);
     assert!(
-        matches!(err, UnpackError::OverlappingEntries { .. }),
+        matches!(&err, UnpackError::OverlappingEntries { entry, other }
+            if entry == "b.php" && other == "a.php"),
         "{err}"
     );
 }
@@ -633,4 +632,70 @@ fn the_tree_hash_of_a_folder_refuses_a_symlink() {
     std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link")).expect("symlink");
     let err = tree_hash_dir(dir.path()).expect_err("refused");
     assert!(matches!(err, UnpackError::SymlinkInTree { .. }), "{err}");
+}
+
+#[test]
+fn refuses_a_file_disguised_as_a_directory() {
+    let mut disguised = Raw::file(b"evil.php", b"<?php system($_GET['c']);");
+    disguised.external_attrs |= 0x10;
+    let err = sandbox().refuse(&with_manifest(&[disguised]));
+    assert!(matches!(err, UnpackError::AmbiguousType { .. }), "{err}");
+}
+
+#[test]
+fn refuses_a_directory_entry_that_carries_data() {
+    let dir = Raw::file(b"src/", b"<?php hidden();").mode(0o040_755);
+    let err = sandbox().refuse(&with_manifest(&[dir]));
+    assert!(matches!(err, UnpackError::AmbiguousType { .. }), "{err}");
+}
+
+#[test]
+fn refuses_a_local_header_whose_name_differs_from_the_directory() {
+    let mut zip = with_manifest(&[Raw::file(b"safe.php", b"<?php\n")]);
+    let local = zip
+        .windows(8)
+        .position(|w| w == b"safe.php")
+        .expect("local name");
+    zip[local..local + 8].copy_from_slice(b"evil.php");
+    let err = sandbox().refuse(&zip);
+    assert!(
+        matches!(&err, UnpackError::AmbiguousName { other, .. } if other == "evil.php"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unpacks_an_archive_with_zip64_end_records() {
+    let zip = raw_zip64(&[
+        Raw::file(b"composer.json", MANIFEST),
+        Raw::file(b"a.php", b"<?php\n"),
+    ]);
+    assert_eq!(paths(&sandbox().unpack(&zip)), ["a.php", "composer.json"]);
+}
+
+#[test]
+fn the_documented_shell_recipe_gives_the_same_tree_hash() {
+    let has = |tool: &str| std::process::Command::new(tool).arg("--version").output().is_ok();
+    if !(has("sha256sum") && has("find")) {
+        eprintln!("skipped: sha256sum or GNU find is not installed");
+        return;
+    }
+    let zip = zip_of(&[
+        ("composer.json", MANIFEST),
+        ("a b/c.php", b"<?php\n"),
+        ("a-b.php", b"x"),
+        ("a/b.php", b"y"),
+        ("Z.php", b"z"),
+    ]);
+    let sandbox = sandbox();
+    let unpacked = sandbox.unpack(&zip);
+    let recipe = "find . -type f -printf '%P\\0' | LC_ALL=C sort -z \
+                  | xargs -0 sha256sum | sha256sum";
+    let out = std::process::Command::new("sh")
+        .args(["-c", recipe])
+        .current_dir(&sandbox.dest)
+        .output()
+        .expect("sh runs");
+    let printed = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(printed.split_whitespace().next(), Some(unpacked.tree_hash.as_str()));
 }
