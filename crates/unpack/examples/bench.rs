@@ -62,7 +62,7 @@ fn parent() -> Result<()> {
     );
     println!(
         "{:<44} {:>9} {:>9} {:>12}",
-        "measurement", "time", "MB/s", "peak RSS"
+        "measurement", "time (ms)", "MB/s", "peak RSS"
     );
     for (label, base) in destinations() {
         println!("-- writing to {label}");
@@ -143,9 +143,9 @@ fn report_peer(ext: &Path, base: &Path, bytes: u64) -> Result<()> {
     }
     let mb = bytes as f64 / MB;
     println!(
-        "{:<44} {:>7.3} s {:>9.0} {:>12}",
+        "{:<44} {:>9.1} {:>9.0} {:>12}",
         "unzip -q + sha256sum (peer, best of 3)",
-        best,
+        best * 1000.0,
         mb / best,
         "-"
     );
@@ -177,7 +177,8 @@ fn report_bombs(work: &Path) -> Result<()> {
 fn row(label: &str, secs: f64, mb: Option<f64>, r: &Report) -> Result<()> {
     let rate = mb.map_or("-".to_owned(), |mb| format!("{:.0}", mb / secs));
     let peak = format!("{:.1} MB", r.num("hwm_kib") / 1024.0);
-    println!("{label:<44} {secs:>7.3} s {rate:>9} {peak:>12}");
+    let ms = secs * 1000.0;
+    println!("{label:<44} {ms:>9.1} {rate:>9} {peak:>12}");
     Ok(())
 }
 
@@ -352,7 +353,8 @@ fn method(rng: &mut Rng, s: &mut String) {
         let (c, d, n) = (WORDS[rng.below(24)], WORDS[rng.below(24)], rng.below(1000));
         s.push_str(&format!(
             "        ${c} = $this->{d}Repository->getById(${b}Id + {n});\n        \
-             if (${c} === null) {{\n            $this->logger->debug('missing {c} {n}');\n        }}\n"
+             if (${c} === null) {{\n            $this->logger->debug('missing {c} {n}');\n        \
+             }}\n"
         ));
     }
     s.push_str(&format!("        return ['{a}' => ${b}Id];\n    }}\n\n"));

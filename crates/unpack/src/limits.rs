@@ -42,7 +42,7 @@ pub const MAX_NAME_BYTES: usize = 1024;
 /// Bounds on an archive and its contents, checked before and during
 /// unpacking. See the module documentation for the reasoning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Most entries (files and directories) an archive may list.
     ///

@@ -563,12 +563,17 @@ fn refuses_an_unparseable_composer_json() {
 
 #[test]
 fn refuses_an_invalid_package_name() {
-    let zip = zip_of(&[("composer.json", br#"{"name": "widget-without-vendor"}"#)]);
-    let err = sandbox().refuse(&zip);
-    assert!(
-        matches!(err, UnpackError::InvalidPackageName { .. }),
-        "{err}"
-    );
+    for manifest in [
+        r#"{"name": "Acme/Widget"}"#,
+        r#"{"name": "widget-without-vendor"}"#,
+    ] {
+        let zip = zip_of(&[("composer.json", manifest.as_bytes())]);
+        let err = sandbox().refuse(&zip);
+        assert!(
+            matches!(err, UnpackError::InvalidPackageName { .. }),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -675,7 +680,12 @@ fn unpacks_an_archive_with_zip64_end_records() {
 
 #[test]
 fn the_documented_shell_recipe_gives_the_same_tree_hash() {
-    let has = |tool: &str| std::process::Command::new(tool).arg("--version").output().is_ok();
+    let has = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
     if !(has("sha256sum") && has("find")) {
         eprintln!("skipped: sha256sum or GNU find is not installed");
         return;
@@ -697,5 +707,8 @@ fn the_documented_shell_recipe_gives_the_same_tree_hash() {
         .output()
         .expect("sh runs");
     let printed = String::from_utf8(out.stdout).expect("utf-8");
-    assert_eq!(printed.split_whitespace().next(), Some(unpacked.tree_hash.as_str()));
+    assert_eq!(
+        printed.split_whitespace().next(),
+        Some(unpacked.tree_hash.as_str())
+    );
 }
