@@ -7,7 +7,7 @@
 #   make bench  the figures named in the issues, beside a peer's
 
 CARGO ?= cargo
-BIN   := target/debug/formulary
+BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/formulary
 DATA  ?= registry-data
 
 # Debian packages the tests use: the real Composer client and its version

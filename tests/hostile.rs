@@ -19,17 +19,27 @@ fn refused(bytes: &[u8], settings: &str) -> String {
 
     let run = registry.run(&["ingest", path.to_str().unwrap()]);
 
-    assert_eq!(run.code, 2, "refused with exit 2\nstdout:{}\nstderr:{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 2,
+        "refused with exit 2\nstdout:{}\nstderr:{}",
+        run.stdout, run.stderr
+    );
     assert_eq!(run.stderr.lines().count(), 1, "one line:\n{}", run.stderr);
     assert!(run.stderr.starts_with("error: refused "), "{}", run.stderr);
     assert_eq!(registry.snapshot(), before, "the store is unchanged");
-    assert!(!registry.tmp.path().join("evil.php").exists(), "nothing escaped");
+    assert!(
+        !registry.tmp.path().join("evil.php").exists(),
+        "nothing escaped"
+    );
     run.stderr.to_lowercase()
 }
 
 fn says(stderr: &str, words: &[&str]) {
     for word in words {
-        assert!(stderr.contains(&word.to_lowercase()), "expected {word:?} in: {stderr}");
+        assert!(
+            stderr.contains(&word.to_lowercase()),
+            "expected {word:?} in: {stderr}"
+        );
     }
 }
 
@@ -100,7 +110,13 @@ fn too_much_data_in_total_is_refused() {
     for i in 0..4 {
         files.push((format!("Model/F{i}.php"), vec![b'a' + i as u8; 4000]));
     }
-    says(&refused(&zip(&files), "max_total_bytes = 10000\nmax_ratio = 100000\n"), &["total"]);
+    says(
+        &refused(
+            &zip(&files),
+            "max_total_bytes = 10000\nmax_ratio = 100000\n",
+        ),
+        &["total"],
+    );
 }
 
 #[test]
@@ -124,25 +140,38 @@ fn a_missing_composer_json_is_refused() {
 
 #[test]
 fn an_unparseable_composer_json_is_refused() {
-    let files = vec![("composer.json".to_string(), b"{\"name\": \"acme/x\",".to_vec())];
+    let files = vec![(
+        "composer.json".to_string(),
+        b"{\"name\": \"acme/x\",".to_vec(),
+    )];
     says(&refused(&zip(&files), ""), &["composer.json"]);
 }
 
 #[test]
 fn an_invalid_package_name_is_refused() {
-    let files = vec![("composer.json".to_string(), archives::composer_json("Acme/../x", Some("1.0.0")))];
+    let files = vec![(
+        "composer.json".to_string(),
+        archives::composer_json("Acme/../x", Some("1.0.0")),
+    )];
     says(&refused(&zip(&files), ""), &["acme/../x"]);
 }
 
 #[test]
 fn an_invalid_version_is_refused() {
-    let files = vec![("composer.json".to_string(), archives::composer_json("acme/x", Some("1.0.0-evil!")))];
+    let files = vec![(
+        "composer.json".to_string(),
+        archives::composer_json("acme/x", Some("1.0.0-evil!")),
+    )];
     says(&refused(&zip(&files), ""), &["1.0.0-evil!"]);
 }
 
 #[test]
 fn absurdly_deep_json_is_refused() {
-    let deep = format!("{{\"name\":\"acme/x\",\"extra\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
+    let deep = format!(
+        "{{\"name\":\"acme/x\",\"extra\":{}1{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
     let files = vec![("composer.json".to_string(), deep.into_bytes())];
     says(&refused(&zip(&files), ""), &["deep"]);
 }
@@ -155,4 +184,12 @@ fn a_file_that_is_not_a_zip_is_refused() {
 #[test]
 fn an_empty_file_is_refused() {
     says(&refused(b"", ""), &["empty"]);
+}
+
+#[test]
+fn a_version_with_a_newline_cannot_forge_an_output_line() {
+    let forged = "dev-x\nstored    evil/pkg 9.9.9";
+    let files = vec![("composer.json".to_string(), archives::composer_json("acme/x", Some(forged)))];
+    let stderr = refused(&zip(&files), "");
+    says(&stderr, &["dev-x\\nstored", "control characters"]);
 }

@@ -11,7 +11,7 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use support::archives::{self, module, module_plus, patch_name, zip};
+use support::archives::{self, module, zip};
 use support::{fixture, sha1, sha256, Registry};
 
 #[test]
@@ -20,13 +20,19 @@ fn init_lays_out_the_data_folder_with_a_private_key() {
     let data = &registry.data;
 
     let settings = std::fs::read_to_string(data.join("formulary.toml")).unwrap();
-    assert!(settings.contains("# max_entries = "), "defaults are shown commented:\n{settings}");
+    assert!(
+        settings.contains("# max_entries = "),
+        "defaults are shown commented:\n{settings}"
+    );
     assert!(data.join("db").is_dir());
     assert!(data.join("blobs/sha256").is_dir());
 
     let key = data.join("keys/registry.key");
     let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "the registry key is readable by its owner only");
+    assert_eq!(
+        mode, 0o600,
+        "the registry key is readable by its owner only"
+    );
 }
 
 #[test]
@@ -37,7 +43,11 @@ fn init_twice_refuses_and_keeps_the_key() {
     let again = registry.run(&["init"]);
 
     assert_eq!(again.code, 2);
-    assert!(again.stderr.contains("already holds a registry"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already holds a registry"),
+        "{}",
+        again.stderr
+    );
     let key_after = std::fs::read(registry.data.join("keys/registry.key")).unwrap();
     assert_eq!(key_before, key_after);
 }
@@ -56,7 +66,9 @@ fn a_zip_is_stored_once_under_its_sha256_with_its_sha1() {
     let bytes = zip(&module("acme/rx-upload", "1.4.2"));
     let path = registry.write("rx-upload-1.4.2.zip", &bytes);
 
-    let run = registry.run(&["ingest", "--json", path.to_str().unwrap()]).success();
+    let run = registry
+        .run(&["ingest", "--json", path.to_str().unwrap()])
+        .success();
 
     let report = &run.json()[0];
     assert_eq!(report["outcome"], "stored");
@@ -70,7 +82,11 @@ fn a_zip_is_stored_once_under_its_sha256_with_its_sha1() {
 
     // The blob is the original bytes, never repacked.
     let digest = sha256(&bytes);
-    let blob = registry.data.join("blobs/sha256").join(&digest[..2]).join(&digest);
+    let blob = registry
+        .data
+        .join("blobs/sha256")
+        .join(&digest[..2])
+        .join(&digest);
     assert_eq!(std::fs::read(blob).unwrap(), bytes);
 
     let listed = registry.run(&["review", "list", "--json"]).success().json();
@@ -96,7 +112,10 @@ fn the_same_version_with_other_bytes_is_refused_loudly() {
     let registry = Registry::new();
     let first = registry.write("first.zip", &zip(&module("acme/swap", "2.0.0")));
     let mut files = module("acme/swap", "2.0.0");
-    files.push(("Model/Extra.php".into(), b"<?php // changed after release\n".to_vec()));
+    files.push((
+        "Model/Extra.php".into(),
+        b"<?php // changed after release\n".to_vec(),
+    ));
     let second = registry.write("second.zip", &zip(&files));
 
     registry.run(&["ingest", first.to_str().unwrap()]).success();
@@ -105,7 +124,11 @@ fn the_same_version_with_other_bytes_is_refused_loudly() {
 
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr.lines().count(), 1, "one line:\n{}", run.stderr);
-    assert!(run.stderr.contains("acme/swap 2.0.0 is already stored"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("acme/swap 2.0.0 is already stored"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(registry.snapshot(), before, "the store is unchanged");
 }
 
@@ -114,12 +137,21 @@ fn a_folder_is_archived_deterministically() {
     let registry = Registry::new();
     let folder = fixture("clean-shipping-rates");
 
-    let first = registry.run(&["ingest", "--json", folder.to_str().unwrap()]).success().json();
+    let first = registry
+        .run(&["ingest", "--json", folder.to_str().unwrap()])
+        .success()
+        .json();
     let other = Registry::new();
-    let second = other.run(&["ingest", "--json", folder.to_str().unwrap()]).success().json();
+    let second = other
+        .run(&["ingest", "--json", folder.to_str().unwrap()])
+        .success()
+        .json();
 
     assert_eq!(first[0]["name"], "formulary-fixtures/clean-shipping-rates");
-    assert_eq!(first[0]["sha256"], second[0]["sha256"], "same folder, same bytes");
+    assert_eq!(
+        first[0]["sha256"], second[0]["sha256"],
+        "same folder, same bytes"
+    );
     assert_eq!(first[0]["tree_hash"], second[0]["tree_hash"]);
 }
 
@@ -134,7 +166,13 @@ fn every_sample_extension_ingests() {
 
     let run = registry.run(&args).success();
 
-    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("stored")).count(), args.len() - 1);
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("stored"))
+            .count(),
+        args.len() - 1
+    );
 }
 
 #[test]
@@ -146,7 +184,9 @@ fn a_github_style_top_folder_is_stripped() {
         .collect();
     let path = registry.write("top.zip", &zip(&files));
 
-    let run = registry.run(&["ingest", "--json", path.to_str().unwrap()]).success();
+    let run = registry
+        .run(&["ingest", "--json", path.to_str().unwrap()])
+        .success();
 
     assert_eq!(run.json()[0]["name"], "acme/top");
 }
@@ -154,7 +194,10 @@ fn a_github_style_top_folder_is_stripped() {
 #[test]
 fn a_version_missing_everywhere_is_refused_with_what_to_do() {
     let registry = Registry::new();
-    let files = vec![("composer.json".to_string(), archives::composer_json("acme/nover", None))];
+    let files = vec![(
+        "composer.json".to_string(),
+        archives::composer_json("acme/nover", None),
+    )];
     let path = registry.write("nover.zip", &zip(&files));
 
     let run = registry.run(&["ingest", path.to_str().unwrap()]);
@@ -172,6 +215,10 @@ fn one_refusal_does_not_stop_the_other_sources() {
     let run = registry.run(&["ingest", bad.to_str().unwrap(), good.to_str().unwrap()]);
 
     assert_eq!(run.code, 2);
-    assert!(run.stdout.contains("stored    acme/good 1.0.0"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("stored    acme/good 1.0.0"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.contains("bad.zip"), "{}", run.stderr);
 }

@@ -28,7 +28,8 @@ fn commit(repo: &git2::Repository, files: &[(&str, &[u8])], message: &str) -> gi
     let sig = git2::Signature::now("Test Vendor", "vendor@example.test").unwrap();
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap()
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap()
 }
 
 #[test]
@@ -37,17 +38,32 @@ fn a_git_tag_is_ingested_with_its_version_and_commit() {
     let dir = registry.tmp.path().join("vendor-repo");
     let repo = git2::Repository::init(&dir).unwrap();
     let manifest = composer_json("acme/from-git", None);
-    let tagged = commit(&repo, &[("composer.json", &manifest), ("registration.php", b"<?php\n")], "first");
+    let tagged = commit(
+        &repo,
+        &[
+            ("composer.json", &manifest),
+            ("registration.php", b"<?php\n"),
+        ],
+        "first",
+    );
     let object = repo.find_object(tagged, None).unwrap();
     repo.tag_lightweight("v1.2.0", &object, false).unwrap();
-    commit(&repo, &[("Model/Later.php", b"<?php // after the tag\n")], "second");
+    commit(
+        &repo,
+        &[("Model/Later.php", b"<?php // after the tag\n")],
+        "second",
+    );
 
     let url = format!("file://{}#v1.2.0", dir.display());
     let run = registry.run(&["ingest", "--json", &url]).success();
 
     assert_eq!(run.json()[0]["name"], "acme/from-git");
     assert_eq!(run.json()[0]["version"], "v1.2.0");
-    assert_eq!(run.json()[0]["files"], 2, "the tagged tree, not the later commit");
+    assert_eq!(
+        run.json()[0]["files"],
+        2,
+        "the tagged tree, not the later commit"
+    );
     let listed = registry.run(&["review", "list", "--json"]).success().json();
     assert_eq!(listed[0]["provenance"]["git_commit"], tagged.to_string());
     assert_eq!(listed[0]["provenance"]["kind"], "git");
@@ -60,7 +76,10 @@ fn publish_v2(upstream: &Upstream) -> Vec<u8> {
     for v in ["1.0.0", "1.1.0", "2.0.0"] {
         let files = vec![
             ("composer.json".to_string(), composer_json("acme/rx", None)),
-            ("Model/Version.php".to_string(), format!("<?php // {v}\n").into_bytes()),
+            (
+                "Model/Version.php".to_string(),
+                format!("<?php // {v}\n").into_bytes(),
+            ),
         ];
         let bytes = zip(&files);
         let path = format!("/dist/acme-rx-{v}.zip");
@@ -73,10 +92,16 @@ fn publish_v2(upstream: &Upstream) -> Vec<u8> {
         }
         upstream.put(&path, bytes);
     }
-    upstream.put_json("/packages.json", &json!({
-        "packages": [], "metadata-url": "/p2/%package%.json", "available-packages": ["acme/rx"]
-    }));
-    upstream.put_json("/p2/acme/rx.json", &json!({"packages": {"acme/rx": versions}}));
+    upstream.put_json(
+        "/packages.json",
+        &json!({
+            "packages": [], "metadata-url": "/p2/%package%.json", "available-packages": ["acme/rx"]
+        }),
+    );
+    upstream.put_json(
+        "/p2/acme/rx.json",
+        &json!({"packages": {"acme/rx": versions}}),
+    );
     chosen
 }
 
@@ -89,12 +114,16 @@ fn a_composer_v2_repository_with_http_basic_gives_the_best_match() {
     let auth = json!({"http-basic": {upstream.host.clone(): {"username": "clinic", "password": "s3cret-pass"}}});
     std::fs::write(registry.data.join("auth.json"), auth.to_string()).unwrap();
 
-    let run = registry.run(&["ingest", "--json", "acme/rx:^1.0"]).success();
+    let run = registry
+        .run(&["ingest", "--json", "acme/rx:^1.0"])
+        .success();
 
     let report = &run.json()[0];
     assert_eq!(report["version"], "1.1.0");
     assert_eq!(report["sha1"], sha1(&expected));
-    assert!(upstream.paths().contains(&"/dist/acme-rx-1.1.0.zip".to_string()));
+    assert!(upstream
+        .paths()
+        .contains(&"/dist/acme-rx-1.1.0.zip".to_string()));
 }
 
 #[test]
@@ -115,7 +144,10 @@ fn wrong_credentials_are_refused_without_printing_them() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr.contains("401"), "{stderr}");
-    assert!(!stderr.contains("wrong-pass-123"), "the secret leaked: {stderr}");
+    assert!(
+        !stderr.contains("wrong-pass-123"),
+        "the secret leaked: {stderr}"
+    );
     assert_eq!(registry.snapshot(), before);
 }
 
@@ -123,8 +155,14 @@ fn wrong_credentials_are_refused_without_printing_them() {
 fn a_composer_v1_repository_with_provider_includes_is_read() {
     let registry = Registry::new();
     let upstream = Upstream::start(None);
-    let bytes = zip(&[("composer.json".to_string(), composer_json("magento/module-rx", None))]);
-    upstream.put("/archives/magento-module-rx-102.0.5.0-patch2.zip", bytes.clone());
+    let bytes = zip(&[(
+        "composer.json".to_string(),
+        composer_json("magento/module-rx", None),
+    )]);
+    upstream.put(
+        "/archives/magento-module-rx-102.0.5.0-patch2.zip",
+        bytes.clone(),
+    );
     let package = json!({"packages": {"magento/module-rx": {
         "102.0.5": {"name": "magento/module-rx", "version": "102.0.5",
             "dist": {"type": "zip", "url": format!("{}/archives/none.zip", upstream.base)}},
@@ -133,18 +171,32 @@ fn a_composer_v1_repository_with_provider_includes_is_read() {
     }}});
     let package_bytes = serde_json::to_vec(&package).unwrap();
     let package_hash = support::sha256(&package_bytes);
-    upstream.put(&format!("/p/magento/module-rx${package_hash}.json"), package_bytes);
-    let providers = serde_json::to_vec(&json!({"providers": {"magento/module-rx": {"sha256": package_hash}}})).unwrap();
+    upstream.put(
+        &format!("/p/magento/module-rx${package_hash}.json"),
+        package_bytes,
+    );
+    let providers =
+        serde_json::to_vec(&json!({"providers": {"magento/module-rx": {"sha256": package_hash}}}))
+            .unwrap();
     let providers_hash = support::sha256(&providers);
     upstream.put(&format!("/p/provider-ce${providers_hash}.json"), providers);
-    upstream.put_json("/packages.json", &json!({
-        "packages": [], "providers-url": "/p/%package%$%hash%.json",
-        "provider-includes": {"p/provider-ce$%hash%.json": {"sha256": providers_hash}}
-    }));
+    upstream.put_json(
+        "/packages.json",
+        &json!({
+            "packages": [], "providers-url": "/p/%package%$%hash%.json",
+            "provider-includes": {"p/provider-ce$%hash%.json": {"sha256": providers_hash}}
+        }),
+    );
     registry.configure(&format!("\n[[upstream]]\nurl = \"{}\"\n", upstream.base));
 
-    let run = registry.run(&["ingest", "--json", "magento/module-rx:~102.0.5"]).success();
+    let run = registry
+        .run(&["ingest", "--json", "magento/module-rx:~102.0.5"])
+        .success();
 
-    assert_eq!(run.json()[0]["version"], "102.0.5-p2", "-p2 sorts after 102.0.5, as in Composer");
+    assert_eq!(
+        run.json()[0]["version"],
+        "102.0.5-p2",
+        "-p2 sorts after 102.0.5, as in Composer"
+    );
     assert_eq!(run.json()[0]["version_normalized"], "102.0.5.0-patch2");
 }

@@ -25,8 +25,14 @@ pub fn composer_json(name: &str, version: Option<&str>) -> Vec<u8> {
 pub fn module(name: &str, version: &str) -> Vec<(String, Vec<u8>)> {
     vec![
         ("composer.json".into(), composer_json(name, Some(version))),
-        ("registration.php".into(), b"<?php\n// registers Acme_Sample\n".to_vec()),
-        ("Model/Rate.php".into(), b"<?php\nnamespace Acme\\Sample\\Model;\nclass Rate {}\n".to_vec()),
+        (
+            "registration.php".into(),
+            b"<?php\n// registers Acme_Sample\n".to_vec(),
+        ),
+        (
+            "Model/Rate.php".into(),
+            b"<?php\nnamespace Acme\\Sample\\Model;\nclass Rate {}\n".to_vec(),
+        ),
     ]
 }
 
@@ -63,7 +69,10 @@ pub fn patch_name(mut bytes: Vec<u8>, from: &[u8], to: &[u8]) -> Vec<u8> {
             i += 1;
         }
     }
-    assert!(hits >= 2, "expected the name in local header and central directory");
+    assert!(
+        hits >= 2,
+        "expected the name in local header and central directory"
+    );
     bytes
 }
 

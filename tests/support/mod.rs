@@ -53,7 +53,11 @@ impl Run {
 
     /// Panics with the output unless the run exited 0.
     pub fn success(self) -> Run {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -111,7 +115,10 @@ impl Registry {
     pub fn configure_limits(&self, keys: &str) {
         let path = self.data.join("formulary.toml");
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\n[limits]\n"), "the template has a [limits] table");
+        assert!(
+            text.contains("\n[limits]\n"),
+            "the template has a [limits] table"
+        );
         let text = text.replacen("\n[limits]\n", &format!("\n[limits]\n{keys}"), 1);
         std::fs::write(path, text).unwrap();
     }
@@ -122,7 +129,11 @@ impl Registry {
     pub fn snapshot(&self) -> (BTreeMap<String, String>, String) {
         let mut files = BTreeMap::new();
         for entry in walk(&self.data) {
-            let rel = entry.strip_prefix(&self.data).unwrap().to_string_lossy().into_owned();
+            let rel = entry
+                .strip_prefix(&self.data)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if rel.starts_with("db") {
                 continue;
             }

@@ -49,7 +49,10 @@ impl Upstream {
 
     /// Publishes `bytes` at `path` (which starts with `/`).
     pub fn put(&self, path: &str, bytes: impl Into<Vec<u8>>) {
-        self.files.lock().unwrap().insert(path.to_string(), bytes.into());
+        self.files
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), bytes.into());
     }
 
     /// Publishes a JSON document at `path`.
@@ -59,7 +62,12 @@ impl Upstream {
 
     /// The paths requested so far.
     pub fn paths(&self) -> Vec<String> {
-        self.seen.lock().unwrap().iter().map(|s| s.path.clone()).collect()
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.path.clone())
+            .collect()
     }
 }
 
@@ -89,7 +97,10 @@ fn serve(
             .find(|h| h.field.equiv("Authorization"))
             .map(|h| h.value.to_string());
         let path = request.url().to_string();
-        seen.lock().unwrap().push(Seen { path: path.clone(), authorization: authorization.clone() });
+        seen.lock().unwrap().push(Seen {
+            path: path.clone(),
+            authorization: authorization.clone(),
+        });
         let response = if basic.is_some() && authorization != basic {
             tiny_http::Response::from_data(b"{}".to_vec()).with_status_code(401)
         } else {
@@ -106,5 +117,8 @@ fn serve(
 pub fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
     let pair = format!("{user}:{password}");
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
 }

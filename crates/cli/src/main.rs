@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod output;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -33,17 +34,20 @@ fn main() -> ExitCode {
 /// Logs go to stderr; `-v` shows decisions, `-vv` everything;
 /// `FORMULARY_LOG` (an env-filter) overrides both.
 fn init_logging(verbose: u8) {
+    let ours = "formulary,formulary_registry,formulary_fetch,formulary_unpack,\
+                formulary_store,formulary_scan,formulary_trust";
     let default = match verbose {
-        0 => "warn",
-        1 => "formulary=debug,formulary_registry=debug,formulary_fetch=debug,\
-              formulary_unpack=debug,formulary_store=debug",
-        _ => "debug",
+        0 => "warn".to_string(),
+        1 => format!("warn,{}", ours.replace(',', "=debug,") + "=debug"),
+        // Everything of ours; libraries (sled's buffers, hyper) stay at info.
+        _ => format!("info,{}", ours.replace(',', "=trace,") + "=trace"),
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FORMULARY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }

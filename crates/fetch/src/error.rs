@@ -39,6 +39,35 @@ pub enum FetchError {
         limit: u64,
     },
 
+    /// A folder or git tree holds more content than an archive may.
+    #[error("{source_name} holds more than {limit} bytes of files; refused (raise max_archive_bytes in formulary.toml if the package is real)")]
+    TreeTooLarge {
+        /// The folder or `URL#ref`.
+        source_name: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// A folder to archive contains a formulary registry.
+    #[error("{} contains a formulary data folder ({data}); ingest the module's own folder, not one that holds the registry", folder.display())]
+    RegistryInside {
+        /// The folder given.
+        folder: std::path::PathBuf,
+        /// The data folder inside it, relative.
+        data: String,
+    },
+
+    /// A zip file is larger than an archive may be.
+    #[error("{} is {size} bytes, over the {limit}-byte archive limit (max_archive_bytes in formulary.toml)", path.display())]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+
     /// A file given as a zip has no bytes at all.
     #[error("{} is empty (0 bytes): not an archive; was the download cut short?", path.display())]
     EmptyFile {
@@ -179,7 +208,7 @@ pub enum FetchError {
     },
 
     /// No upstream is configured, so a package name cannot be fetched.
-    #[error("no Composer upstream is configured to fetch {package}; add one under upstreams in formulary.toml")]
+    #[error("no Composer upstream is configured to fetch {package}; add an [[upstream]] table with its url to formulary.toml")]
     NoUpstreams {
         /// The package asked for.
         package: String,

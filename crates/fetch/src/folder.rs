@@ -19,13 +19,36 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 /// Collects (path, bytes) pairs and writes them as a deterministic zip.
-#[derive(Default)]
+///
+/// It holds at most `max_bytes` of file content: a folder or a repository
+/// is as untrusted as an archive, and without a cap a huge tree would be
+/// read whole into memory before unpacking's limits ever saw it.
 pub(crate) struct DeterministicZip {
     entries: BTreeMap<String, Vec<u8>>,
+    total: u64,
+    max_bytes: u64,
 }
 
 impl DeterministicZip {
-    /// Adds a file; `path` is relative and `/`-separated.
+    /// An empty archive that refuses more than `max_bytes` of content.
+    pub(crate) fn new(max_bytes: u64) -> DeterministicZip {
+        DeterministicZip { entries: BTreeMap::new(), total: 0, max_bytes }
+    }
+
+    /// Checks that `len` more bytes fit, before they are read.
+    pub(crate) fn reserve(&mut self, source_name: &str, len: u64) -> Result<(), FetchError> {
+        self.total = self.total.saturating_add(len);
+        if self.total > self.max_bytes {
+            return Err(FetchError::TreeTooLarge {
+                source_name: source_name.to_string(),
+                limit: self.max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a file whose size was reserved; `path` is relative and
+    /// `/`-separated.
     pub(crate) fn add(&mut self, path: String, bytes: Vec<u8>) {
         self.entries.insert(path, bytes);
     }
@@ -58,7 +81,7 @@ fn file_options(len: usize) -> SimpleFileOptions {
 
 /// Archives a folder deterministically: the same folder content always
 /// gives the same bytes.
-pub(crate) fn archive_folder(root: &Path) -> Result<Vec<u8>, FetchError> {
+pub(crate) fn archive_folder(root: &Path, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
     if !root.is_dir() {
         let source = std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder");
         return Err(FetchError::Io {
@@ -66,7 +89,8 @@ pub(crate) fn archive_folder(root: &Path) -> Result<Vec<u8>, FetchError> {
             source,
         });
     }
-    let mut zip = DeterministicZip::default();
+    let name = root.display().to_string();
+    let mut zip = DeterministicZip::new(max_bytes);
     let walker = WalkDir::new(root).follow_links(false).into_iter();
     for entry in walker.filter_entry(|e| e.depth() == 0 || e.file_name() != ".git") {
         let entry = entry.map_err(|e| walk_error(root, e))?;
@@ -84,13 +108,33 @@ pub(crate) fn archive_folder(root: &Path) -> Result<Vec<u8>, FetchError> {
         if !kind.is_file() {
             return Err(FetchError::SpecialFile { path: relative });
         }
+        refuse_registry_files(root, &relative)?;
+        let len = entry.metadata().map_or(0, |m| m.len());
+        zip.reserve(&name, len)?;
         let bytes = std::fs::read(entry.path()).map_err(|source| FetchError::Io {
             path: entry.path().to_path_buf(),
             source,
         })?;
         zip.add(relative, bytes);
     }
-    zip.finish(&root.display().to_string())
+    zip.finish(&name)
+}
+
+/// Refuses a folder that holds a formulary data folder: `ingest .` run
+/// beside `registry-data/` would otherwise archive the registry's private
+/// key and database into a world-readable blob.
+fn refuse_registry_files(root: &Path, relative: &str) -> Result<(), FetchError> {
+    let file = relative.rsplit('/').next().unwrap_or(relative);
+    let is_key = relative.ends_with("keys/registry.key");
+    if file == "db.lock" || file == "db.holder" || is_key {
+        let at = relative.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let at = at.trim_end_matches("/keys");
+        return Err(FetchError::RegistryInside {
+            folder: root.to_path_buf(),
+            data: if at.is_empty() { ".".to_string() } else { at.to_string() },
+        });
+    }
+    Ok(())
 }
 
 /// `path` under `root`, `/`-separated, refusing names that are not UTF-8.
@@ -137,7 +181,7 @@ mod tests {
 
     #[test]
     fn entries_are_sorted_with_fixed_mode_and_time() {
-        let mut zip = DeterministicZip::default();
+        let mut zip = DeterministicZip::new(u64::MAX);
         zip.add("src/b.php".into(), b"b".to_vec());
         zip.add("composer.json".into(), b"{}".to_vec());
         zip.add("src/a.php".into(), b"a".to_vec());
@@ -158,10 +202,10 @@ mod tests {
 
     #[test]
     fn insertion_order_does_not_change_the_bytes() {
-        let mut one = DeterministicZip::default();
+        let mut one = DeterministicZip::new(u64::MAX);
         one.add("a".into(), b"1".to_vec());
         one.add("b".into(), b"2".to_vec());
-        let mut two = DeterministicZip::default();
+        let mut two = DeterministicZip::new(u64::MAX);
         two.add("b".into(), b"2".to_vec());
         two.add("a".into(), b"1".to_vec());
         assert_eq!(one.finish("x").unwrap(), two.finish("x").unwrap());

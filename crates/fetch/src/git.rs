@@ -27,8 +27,8 @@ pub(crate) struct GitArchive {
     pub bytes: Vec<u8>,
     /// The commit id archived, full hex.
     pub commit: String,
-    /// The tag name, when the ref was a tag.
-    pub tag: Option<String>,
+    /// The version the ref implies: a tag name, or a branch as `dev-NAME`.
+    pub version: Option<String>,
 }
 
 /// Fetches `url` and archives the tree at `reference`.
@@ -36,22 +36,23 @@ pub(crate) fn archive(
     url: &str,
     reference: &str,
     auth: &AuthStore,
+    max_bytes: u64,
 ) -> Result<GitArchive, FetchError> {
     let shown = redact_url(url);
     let temp = tempfile::tempdir().map_err(|e| git_error("setup", &shown, &e.to_string()))?;
     let repo = Repository::init_bare(temp.path()).map_err(|e| git_err("setup", url, &e))?;
     fetch_refs(&repo, url, auth)?;
-    let (commit, tag) = resolve(&repo, url, reference)?;
+    let (commit, version) = resolve(&repo, url, reference)?;
     let commit_id = commit.id().to_string();
-    tracing::debug!(url = %shown, reference, commit = %commit_id, is_tag = tag.is_some(), "git ref resolved");
+    tracing::debug!(url = %shown, reference, commit = %commit_id, version = ?version, "git ref resolved");
     let tree = commit.tree().map_err(|e| git_err("read", url, &e))?;
-    let mut zip = DeterministicZip::default();
+    let mut zip = DeterministicZip::new(max_bytes);
     add_tree(&repo, &tree, "", &mut zip, url)?;
     let bytes = zip.finish(&format!("{shown}#{reference}"))?;
     Ok(GitArchive {
         bytes,
         commit: commit_id,
-        tag,
+        version,
     })
 }
 
@@ -103,7 +104,27 @@ fn callbacks<'a>(url: &str, auth: &'a AuthStore) -> RemoteCallbacks<'a> {
     callbacks
 }
 
-/// The commit a ref names, and the tag name when it is a tag.
+/// The version Composer gives a branch: `1.x` and `2.4` become `1.x-dev`
+/// and `2.4-dev`, anything else `dev-NAME` (as its VCS repository does).
+fn branch_version(branch: &str) -> String {
+    let numbered = branch
+        .strip_prefix('v')
+        .unwrap_or(branch)
+        .split('.')
+        .enumerate()
+        .all(|(i, part)| {
+            let digits = !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+            i < 4 && (digits || (i > 0 && matches!(part, "x" | "X" | "*")))
+        });
+    if numbered {
+        format!("{branch}-dev")
+    } else {
+        format!("dev-{branch}")
+    }
+}
+
+/// The commit a ref names, and the version it implies: the tag name for a
+/// tag, the branch's dev version for a branch, nothing for a bare commit.
 fn resolve<'r>(
     repo: &'r Repository,
     url: &str,
@@ -121,7 +142,7 @@ fn resolve<'r>(
         let commit = found
             .peel_to_commit()
             .map_err(|e| git_err("read", url, &e))?;
-        return Ok((commit, None));
+        return Ok((commit, Some(branch_version(branch))));
     }
     let is_hex = reference.len() >= 4 && reference.chars().all(|c| c.is_ascii_hexdigit());
     let by_id = is_hex.then(|| {
@@ -166,6 +187,7 @@ fn add_tree(
                 let blob = repo
                     .find_blob(entry.id())
                     .map_err(|e| git_err("read", url, &e))?;
+                zip.reserve(&redact_url(url), blob.size() as u64)?;
                 zip.add(path, blob.content().to_vec());
             }
             _ => tracing::debug!(path, "leaving out tree entry of unknown kind"),
@@ -185,5 +207,19 @@ fn git_error(action: &'static str, shown_url: &str, message: &str) -> FetchError
         action,
         url: shown_url.to_string(),
         message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod branch_tests {
+    use super::branch_version;
+
+    #[test]
+    fn branches_get_the_dev_versions_composer_gives_them() {
+        assert_eq!(branch_version("main"), "dev-main");
+        assert_eq!(branch_version("feature/rx"), "dev-feature/rx");
+        assert_eq!(branch_version("1.x"), "1.x-dev");
+        assert_eq!(branch_version("2.4"), "2.4-dev");
+        assert_eq!(branch_version("x.1"), "dev-x.1");
     }
 }

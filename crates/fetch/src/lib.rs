@@ -173,6 +173,7 @@ impl Fetcher {
     }
 
     fn fetch_zip(&self, path: &Path) -> Result<Fetched, FetchError> {
+        self.check_zip_size(path)?;
         let bytes = std::fs::read(path).map_err(|source| FetchError::Io {
             path: path.to_path_buf(),
             source,
@@ -195,8 +196,22 @@ impl Fetcher {
         })
     }
 
+    /// Refuses an oversized file before reading it into memory.
+    fn check_zip_size(&self, path: &Path) -> Result<(), FetchError> {
+        let meta = std::fs::metadata(path).map_err(|source| FetchError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let limit = self.cfg.max_bytes;
+        if meta.len() > limit {
+            let (path, size) = (path.to_path_buf(), meta.len());
+            return Err(FetchError::FileTooLarge { path, size, limit });
+        }
+        Ok(())
+    }
+
     fn fetch_folder(&self, path: &Path) -> Result<Fetched, FetchError> {
-        let bytes = folder::archive_folder(path)?;
+        let bytes = folder::archive_folder(path, self.cfg.max_bytes)?;
         let provenance = self.provenance("folder", shown_path(path))?;
         Ok(Fetched {
             bytes,
@@ -212,14 +227,14 @@ impl Fetcher {
         url: &str,
         reference: &str,
     ) -> Result<Fetched, FetchError> {
-        let archive = git::archive(url, reference, &self.cfg.auth)?;
+        let archive = git::archive(url, reference, &self.cfg.auth, self.cfg.max_bytes)?;
         let mut provenance = self.provenance("git", source.to_string())?;
         provenance.upstream_url = Some(redact_url(url));
         provenance.git_commit = Some(archive.commit);
         Ok(Fetched {
             bytes: archive.bytes,
             provenance,
-            version_hint: archive.tag,
+            version_hint: archive.version,
             name_hint: None,
         })
     }

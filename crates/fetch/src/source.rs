@@ -169,7 +169,7 @@ fn parse_package(input: &str) -> Result<Source, FetchError> {
 
 fn bad(input: &str, reason: &str) -> FetchError {
     FetchError::BadSource {
-        input: input.to_string(),
+        input: crate::secret::redact_url(input),
         reason: reason.to_string(),
     }
 }

@@ -105,12 +105,12 @@ fn a_tag_fetches_its_commit_and_names_the_version() {
 }
 
 #[test]
-fn a_branch_fetches_its_tip_without_a_version() {
+fn a_branch_fetches_its_tip_as_a_dev_version() {
     let repo = ModuleRepo::create();
 
     let fetched = fetcher().fetch(&repo.at("main")).unwrap();
 
-    assert_eq!(fetched.version_hint, None);
+    assert_eq!(fetched.version_hint.as_deref(), Some("dev-main"));
     assert_eq!(fetched.provenance.git_commit, Some(repo.second.to_string()));
     let files: Vec<String> = entries(&fetched.bytes).into_keys().collect();
     assert_eq!(

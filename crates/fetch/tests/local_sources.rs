@@ -8,8 +8,13 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 fn fetch(source: &str) -> Result<Fetched, FetchError> {
+    fetch_limited(source, FetchConfig::default().max_bytes)
+}
+
+fn fetch_limited(source: &str, max_bytes: u64) -> Result<Fetched, FetchError> {
     let source: Source = source.parse()?;
-    Fetcher::new(FetchConfig::default()).unwrap().fetch(&source)
+    let config = FetchConfig { max_bytes, ..FetchConfig::default() };
+    Fetcher::new(config).unwrap().fetch(&source)
 }
 
 fn write(root: &Path, path: &str, text: &str) {
@@ -124,4 +129,41 @@ fn a_missing_zip_names_the_path() {
             .contains("/nonexistent/formulary/upload.zip"),
         "{err}"
     );
+}
+
+#[test]
+fn a_folder_holding_a_registry_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("composer.json"), b"{}").unwrap();
+    let keys = dir.path().join("registry-data/keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("registry.key"), b"secret seed").unwrap();
+
+    let err = fetch(dir.path().to_str().unwrap()).unwrap_err();
+
+    assert!(err.to_string().contains("contains a formulary data folder (registry-data)"), "{err}");
+}
+
+#[test]
+fn a_folder_larger_than_the_limit_is_refused_before_it_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // The limit is 1 MiB; two files of 600 KiB pass it together.
+    std::fs::write(dir.path().join("a.bin"), vec![1u8; 600 << 10]).unwrap();
+    std::fs::write(dir.path().join("b.bin"), vec![2u8; 600 << 10]).unwrap();
+
+    let err = fetch_limited(dir.path().to_str().unwrap(), 1 << 20).unwrap_err();
+
+    assert!(matches!(err, FetchError::TreeTooLarge { .. }), "{err}");
+}
+
+#[test]
+fn a_zip_file_larger_than_the_limit_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.zip");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(2 << 20).unwrap();
+
+    let err = fetch_limited(path.to_str().unwrap(), 1 << 20).unwrap_err();
+
+    assert!(matches!(err, FetchError::FileTooLarge { .. }), "{err}");
 }

@@ -36,7 +36,10 @@ pub struct FetchSettings {
 
 impl Default for FetchSettings {
     fn default() -> Self {
-        FetchSettings { timeout_secs: 60, retries: 3 }
+        FetchSettings {
+            timeout_secs: 60,
+            retries: 3,
+        }
     }
 }
 
@@ -51,8 +54,9 @@ pub struct UpstreamConfig {
 impl Config {
     /// Reads and checks `formulary.toml`.
     pub fn load(path: &Path) -> Result<Config, RegistryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            RegistryError::Io { path: path.to_path_buf(), source }
+        let text = std::fs::read_to_string(path).map_err(|source| RegistryError::Io {
+            path: path.to_path_buf(),
+            source,
         })?;
         toml::from_str(&text).map_err(|e| RegistryError::Config {
             path: path.to_path_buf(),

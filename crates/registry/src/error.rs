@@ -49,6 +49,11 @@ pub enum RegistryError {
     #[error(transparent)]
     Unpack(#[from] formulary_unpack::UnpackError),
 
+    /// The unpacked archive could not be scanned at all (a file the
+    /// scanner cannot read is a finding, not this error).
+    #[error("could not scan the unpacked archive: {0}")]
+    Scan(#[from] formulary_scan::ScanError),
+
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] formulary_store::StoreError),
@@ -112,5 +117,15 @@ pub enum RegistryError {
         stored: String,
         /// sha256 of the refused archive.
         offered: String,
+    },
+
+    /// A version string holds whitespace or control characters.
+    #[error(
+        "version \"{version}\" holds whitespace, control characters or nothing after `dev-`; \
+         formulary refuses versions that could forge output lines"
+    )]
+    OddVersion {
+        /// The version, escaped for printing.
+        version: String,
     },
 }

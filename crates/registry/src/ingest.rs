@@ -5,9 +5,16 @@
 //! limits, the manifest checks, the name and version cross-checks, an
 //! existing version with other bytes) runs before the first write to the
 //! store, so a refused ingest leaves the store exactly as it was.
+//!
+//! The scan runs on the unpacked files before the write as well, and its
+//! report (findings and capabilities, as `formulary-scan/v1` JSON) is
+//! stored with the version: a reviewer opens a pending version with the
+//! scanner's reading already there. Findings never refuse an ingest;
+//! deciding on them is review's job.
 
 use formulary_composer::Version;
 use formulary_fetch::{AuthStore, FetchConfig, Fetched, Fetcher, Source, Upstream};
+use formulary_scan::{ScanOptions, ScanReport, Scanner, SeverityCounts};
 use formulary_store::{InsertOutcome, VersionRecord, VersionState};
 use formulary_unpack::Unpacked;
 use serde::Serialize;
@@ -49,6 +56,8 @@ pub struct IngestReport {
     pub tree_hash: String,
     /// Number of files in the archive.
     pub files: usize,
+    /// The scan's standing findings, counted by severity.
+    pub findings: SeverityCounts,
 }
 
 impl Registry {
@@ -76,10 +85,16 @@ impl Registry {
     ) -> Result<IngestReport, RegistryError> {
         let fetched = fetcher.fetch(source)?;
         let scratch = self.scratch_dir()?;
-        let unpacked = formulary_unpack::unpack(&fetched.bytes, scratch.path(), &self.config.limits)?;
+        let unpacked =
+            formulary_unpack::unpack(&fetched.bytes, scratch.path(), &self.config.limits)?;
         let version = settle_version(&fetched, &unpacked)?;
-        let record = self.record_for(&fetched, &unpacked, &version, now);
-        self.store_checked(&fetched.bytes, &record, unpacked.files.len())
+        let scan = Scanner::new(ScanOptions::default()).scan_dir(scratch.path())?;
+        let record = self.record_for(&fetched, &unpacked, &version, &scan, now);
+        let summary = Summary {
+            files: unpacked.files.len(),
+            findings: scan.counts(),
+        };
+        self.store_checked(&fetched.bytes, &record, summary)
     }
 
     /// Auth files in Composer's order: this registry's, then COMPOSER_HOME's.
@@ -93,10 +108,15 @@ impl Registry {
 
     /// A private (0700) folder that disappears when dropped.
     fn scratch_dir(&self) -> Result<tempfile::TempDir, RegistryError> {
+        use std::os::unix::fs::PermissionsExt;
         tempfile::Builder::new()
             .prefix("formulary-unpack-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
-            .map_err(|source| RegistryError::Io { path: std::env::temp_dir(), source })
+            .map_err(|source| RegistryError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })
     }
 
     fn record_for(
@@ -104,6 +124,7 @@ impl Registry {
         fetched: &Fetched,
         unpacked: &Unpacked,
         version: &Version,
+        scan: &ScanReport,
         now: OffsetDateTime,
     ) -> VersionRecord {
         let manifest = serde_json::from_slice(&unpacked.manifest_bytes).unwrap_or_default();
@@ -119,6 +140,7 @@ impl Registry {
             provenance: serde_json::to_value(&fetched.provenance).unwrap_or_default(),
             manifest,
             ingested_at: whole_seconds(now).format(&Rfc3339).unwrap_or_default(),
+            scan: formulary_scan::render::json::to_value(scan),
         }
     }
 
@@ -127,10 +149,13 @@ impl Registry {
         &self,
         bytes: &[u8],
         record: &VersionRecord,
-        files: usize,
+        summary: Summary,
     ) -> Result<IngestReport, RegistryError> {
-        let report = |outcome| report_for(record, outcome, files);
-        if let Some(existing) = self.store.version(&record.name, &record.version_normalized)? {
+        let report = |outcome| report_for(record, outcome, summary);
+        if let Some(existing) = self
+            .store
+            .version(&record.name, &record.version_normalized)?
+        {
             if existing.sha256 != record.sha256 {
                 return Err(RegistryError::Conflict {
                     package: record.name.to_string(),
@@ -161,24 +186,49 @@ fn settle_version(fetched: &Fetched, unpacked: &Unpacked) -> Result<Version, Reg
     if let Some(expected) = &fetched.name_hint {
         if expected != &manifest.name {
             let found = package;
-            return Err(RegistryError::NameMismatch { expected: expected.to_string(), found });
+            return Err(RegistryError::NameMismatch {
+                expected: expected.to_string(),
+                found,
+            });
         }
     }
-    let from_manifest = manifest.version.as_deref().map(Version::parse).transpose()?;
-    let from_source = fetched.version_hint.as_deref().map(Version::parse).transpose()?;
+    let from_manifest = manifest.version.as_deref().map(plain_version).transpose()?;
+    let from_source = fetched.version_hint.as_deref().map(plain_version).transpose()?;
     match (from_manifest, from_source) {
-        (Some(m), Some(s)) if m.normalized() != s.normalized() => Err(RegistryError::VersionMismatch {
-            package,
-            manifest: m.pretty().to_string(),
-            source_version: s.pretty().to_string(),
-        }),
+        (Some(m), Some(s)) if m.normalized() != s.normalized() => {
+            Err(RegistryError::VersionMismatch {
+                package,
+                manifest: m.pretty().to_string(),
+                source_version: s.pretty().to_string(),
+            })
+        }
         (Some(m), _) => Ok(m),
         (None, Some(s)) => Ok(s),
         (None, None) => Err(RegistryError::NoVersion { package }),
     }
 }
 
-fn report_for(record: &VersionRecord, outcome: IngestOutcome, files: usize) -> IngestReport {
+/// What the report says beside the record's own fields.
+#[derive(Clone, Copy)]
+struct Summary {
+    files: usize,
+    findings: SeverityCounts,
+}
+
+/// A version as Composer parses it, and stricter: no whitespace, no
+/// control characters, no empty branch name. Composer trims and accepts
+/// such strings, but a version is printed to reviewers' terminals and
+/// written into records; a newline or an escape sequence in it could forge
+/// a line of output.
+fn plain_version(text: &str) -> Result<Version, RegistryError> {
+    let odd = text.chars().any(|c| c.is_whitespace() || c.is_control());
+    if odd || text == "dev-" || text.is_empty() {
+        return Err(RegistryError::OddVersion { version: text.escape_debug().to_string() });
+    }
+    Ok(Version::parse(text)?)
+}
+
+fn report_for(record: &VersionRecord, outcome: IngestOutcome, summary: Summary) -> IngestReport {
     IngestReport {
         outcome,
         name: record.name.to_string(),
@@ -188,7 +238,8 @@ fn report_for(record: &VersionRecord, outcome: IngestOutcome, files: usize) -> I
         sha1: record.sha1.clone(),
         size: record.size,
         tree_hash: record.tree_hash.clone(),
-        files,
+        files: summary.files,
+        findings: summary.findings,
     }
 }
 
@@ -204,5 +255,9 @@ fn composer_home() -> Option<std::path::PathBuf> {
     }
     let home = std::path::PathBuf::from(std::env::var_os("HOME")?);
     let xdg = home.join(".config/composer");
-    Some(if xdg.is_dir() { xdg } else { home.join(".composer") })
+    Some(if xdg.is_dir() {
+        xdg
+    } else {
+        home.join(".composer")
+    })
 }

@@ -14,22 +14,25 @@ use formulary_trust::{read_private_key, write_private_key, SigningKey};
 use crate::{Config, DataDir, RegistryError};
 
 /// Creates the registry in `dir`; refuses if one is already there.
-pub fn init(dir: &DataDir) -> Result<(), RegistryError> {
+/// Returns the new store, still open.
+pub fn init(dir: &DataDir) -> Result<Store, RegistryError> {
     if dir.config_file().exists() {
-        return Err(RegistryError::AlreadyInitialised { dir: dir.root().to_path_buf() });
+        return Err(RegistryError::AlreadyInitialised {
+            dir: dir.root().to_path_buf(),
+        });
     }
     make_dir(dir.root(), 0o755)?;
     make_dir(&dir.keys_dir(), 0o700)?;
 
     let key = registry_key(dir)?;
-    Store::create(dir.root())?;
+    let store = Store::create(dir.root())?;
 
     // The settings file goes last: its presence is what marks a registry
     // as initialised, so a failed init can simply be run again.
     let path = dir.config_file();
     fs::write(&path, Config::template()).map_err(|source| RegistryError::Io { path, source })?;
     tracing::debug!(dir = %dir.root().display(), key_id = %key.public().key_id(), "registry created");
-    Ok(())
+    Ok(store)
 }
 
 /// Makes the registry key, or keeps the one a failed earlier init left.
@@ -44,7 +47,14 @@ fn registry_key(dir: &DataDir) -> Result<SigningKey, RegistryError> {
 }
 
 fn make_dir(path: &std::path::Path, mode: u32) -> Result<(), RegistryError> {
-    let io = |source| RegistryError::Io { path: path.to_path_buf(), source };
-    fs::DirBuilder::new().recursive(true).mode(mode).create(path).map_err(io)?;
+    let io = |source| RegistryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(path)
+        .map_err(io)?;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io)
 }

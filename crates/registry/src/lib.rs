@@ -31,15 +31,23 @@ pub struct Registry {
 
 impl Registry {
     /// Makes a new registry in `dir` (see [`init::init`]) and opens it.
+    ///
+    /// The store made by `init` is kept open rather than closed and opened
+    /// again: sled releases its file lock from a background thread some
+    /// time after a database is dropped, so reopening at once in the same
+    /// process could find its own lock still held.
     pub fn init(dir: DataDir) -> Result<Registry, RegistryError> {
-        init::init(&dir)?;
-        Registry::open(dir)
+        let store = init::init(&dir)?;
+        let config = Config::load(&dir.config_file())?;
+        Ok(Registry { dir, config, store })
     }
 
     /// Opens an existing registry: reads `formulary.toml`, then the store.
     pub fn open(dir: DataDir) -> Result<Registry, RegistryError> {
         if !dir.config_file().is_file() {
-            return Err(RegistryError::NotInitialised { dir: dir.root().to_path_buf() });
+            return Err(RegistryError::NotInitialised {
+                dir: dir.root().to_path_buf(),
+            });
         }
         let config = Config::load(&dir.config_file())?;
         let store = Store::open(dir.root())?;

@@ -37,6 +37,10 @@ pub struct Capability {
 impl Capability {
     /// A capability of `kind` with `value`, seen in `path`.
     pub fn new(kind: CapabilityKind, value: impl Into<String>, path: impl Into<String>) -> Self {
-        Capability { kind, value: value.into(), path: path.into() }
+        Capability {
+            kind,
+            value: value.into(),
+            path: path.into(),
+        }
     }
 }

@@ -29,8 +29,13 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, lowest first.
-    pub const ALL: [Severity; 5] =
-        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     /// The lowercase name used in flags, JSON and docs.
     pub fn as_str(self) -> &'static str {
@@ -104,14 +109,28 @@ impl Location {
         let offset = offset.min(text.len());
         let before = &text.as_bytes()[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        Location { path: path.to_string(), line: line as u32, column: column as u32 }
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        Location {
+            path: path.to_string(),
+            line: line as u32,
+            column: column as u32,
+        }
     }
 
     /// The whole file (line 1, column 1), for findings about a file as such.
     pub fn file(path: &str) -> Location {
-        Location { path: path.to_string(), line: 1, column: 1 }
+        Location {
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+        }
     }
 }
 

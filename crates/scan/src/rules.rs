@@ -61,14 +61,14 @@ pub const SCANNER_RULES: &[RuleInfo] = &[
                Broken or encoded PHP in a shipped extension is itself suspicious.",
     },
     RuleInfo {
-        code: "scanner-ignore-comment",
+        code: "file-too-large",
         family: Family::Scanner,
-        severity: Severity::Info,
+        severity: Severity::Low,
         confidence: Confidence::High,
         cwe: None,
-        summary: "An inline comment tries to silence a scanner",
-        help: "Inline ignores in third-party code are never honoured. Ask why the vendor \
-               needed one; suppress real false positives in a baseline file you keep.",
+        summary: "A file is larger than the scanner's size limit, so it was not checked",
+        help: "Look at what the file is: extensions rarely need multi-megabyte files, and a \
+               large PHP or JS file may be a bundle or an encoded payload hiding in bulk.",
     },
     RuleInfo {
         code: "baseline-entry-expired",
@@ -92,7 +92,16 @@ pub const SCANNER_RULES: &[RuleInfo] = &[
 
 /// Every rule of every family, in a stable order.
 pub fn all() -> Vec<&'static RuleInfo> {
-    let tables: &[&[RuleInfo]] = &[SCANNER_RULES];
+    let tables: &[&[RuleInfo]] = &[
+        SCANNER_RULES,
+        crate::detectors::frontend::RULES,
+        crate::detectors::encoded::RULES,
+        crate::detectors::magento::RULES,
+        crate::detectors::manifest::RULES,
+        crate::detectors::php::RULES,
+        crate::detectors::pragmas::RULES,
+        crate::detectors::secrets::RULES,
+    ];
     tables.iter().flat_map(|t| t.iter()).collect()
 }
 
@@ -112,7 +121,9 @@ mod tests {
         for rule in &rules {
             assert!(seen.insert(rule.code), "duplicate code {}", rule.code);
             let ok = rule.code.split('-').all(|w| {
-                !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
             });
             assert!(ok, "{} is not kebab-case", rule.code);
         }

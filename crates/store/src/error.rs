@@ -48,8 +48,8 @@ pub enum StoreError {
     },
     /// Another process holds the data folder.
     #[error(
-        "the registry data folder is in use by {holder}; stop that process, \
-         or run this command with `--server URL` against the running server"
+        "the registry data folder is in use by {holder}; wait for it to finish or stop it \
+         (sled lets one process hold a registry at a time)"
     )]
     Locked {
         /// Who holds it: pid, command line and since when.

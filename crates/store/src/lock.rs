@@ -230,7 +230,7 @@ mod tests {
         };
         assert!(holder.contains(&format!("pid {}", std::process::id())));
         assert!(holder.contains("since 2026-01-01T00:00:00Z"));
-        assert!(err.to_string().contains("--server URL"));
+        assert!(err.to_string().contains("wait for it to finish"));
 
         drop(first);
         assert!(!dir.path().join(HOLDER_FILE).exists());

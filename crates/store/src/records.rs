@@ -90,6 +90,12 @@ pub struct VersionRecord {
     pub manifest: serde_json::Value,
     /// When it was ingested, RFC 3339 UTC.
     pub ingested_at: String,
+    /// The scan of the unpacked files: a `formulary-scan/v1` JSON document
+    /// (docs/scan-json.md) with findings and capabilities. Kept as JSON so
+    /// the store does not depend on the scanner; `null` in records written
+    /// before scanning existed.
+    #[serde(default)]
+    pub scan: serde_json::Value,
 }
 
 impl VersionRecord {
@@ -205,6 +211,17 @@ mod tests {
         assert!(key.starts_with(&package_prefix("acme/pay")));
         assert!(!key.starts_with(&package_prefix("acme/pa")));
         assert_eq!(printable_key(&key), "acme/pay 1.0.0.0");
+    }
+
+    #[test]
+    fn a_record_written_before_scanning_reads_with_no_scan() {
+        let json = serde_json::json!({
+            "name": "acme/pay", "version": "1.0.0", "version_normalized": "1.0.0.0",
+            "sha256": "a", "sha1": "b", "size": 1, "tree_hash": "c", "state": "pending",
+            "provenance": {}, "manifest": {}, "ingested_at": "2026-01-01T00:00:00Z"
+        });
+        let record: VersionRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(record.scan, serde_json::Value::Null);
     }
 
     #[test]

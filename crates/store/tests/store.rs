@@ -33,6 +33,7 @@ fn ingest(store: &Store, pkg: &str, version: &str, bytes: &[u8]) -> VersionRecor
         provenance: serde_json::json!({"kind": "zip", "source": "fixtures/x.zip"}),
         manifest: serde_json::json!({"name": pkg}),
         ingested_at: "2026-01-01T00:00:00Z".to_string(),
+        scan: serde_json::json!({"schema": "formulary-scan/v1", "findings": []}),
     }
 }
 

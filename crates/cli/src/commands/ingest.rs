@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use formulary_fetch::Source;
+use formulary_fetch::{redact_url, Source};
 use formulary_registry::{IngestOutcome, IngestReport, Registry};
 use serde::Serialize;
 
@@ -15,8 +15,9 @@ use crate::output::{one_line, print_json};
 
 /// One line of `--json` output.
 #[derive(Serialize)]
-struct JsonResult<'a> {
-    source: &'a str,
+struct JsonResult {
+    /// The source as given, without any credentials it carried.
+    source: String,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     report: Option<IngestReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,14 +33,18 @@ pub fn run(registry: Registry, sources: &[String], json: bool) -> anyhow::Result
         if !json {
             print_human(&result);
         }
-        results.push((text.as_str(), result));
+        results.push((redact_url(text), result));
     }
     let failed = results.iter().any(|(_, r)| r.is_err());
     if json {
         let lines: Vec<JsonResult> = results.into_iter().map(to_json).collect();
         print_json(&lines)?;
     }
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn ingest_one(
@@ -47,9 +52,13 @@ fn ingest_one(
     fetcher: &formulary_fetch::Fetcher,
     text: &str,
 ) -> anyhow::Result<IngestReport> {
-    let source: Source = text.parse().with_context(|| format!("refused {text}"))?;
+    // A git URL may carry `user:password@`; no message repeats it.
+    let shown = redact_url(text);
+    let source: Source = text.parse().with_context(|| format!("refused {shown}"))?;
     let now = time::OffsetDateTime::now_utc();
-    let report = registry.ingest(fetcher, &source, now).with_context(|| format!("refused {text}"))?;
+    let report = registry
+        .ingest(fetcher, &source, now)
+        .with_context(|| format!("refused {shown}"))?;
     Ok(report)
 }
 
@@ -61,19 +70,29 @@ fn print_human(result: &anyhow::Result<IngestReport>) {
                 IngestOutcome::AlreadyPresent => "unchanged",
             };
             let note = match r.outcome {
-                IngestOutcome::Stored => "pending review",
-                IngestOutcome::AlreadyPresent => "already stored with these bytes",
+                IngestOutcome::Stored => format!("pending review; {}", r.findings),
+                IngestOutcome::AlreadyPresent => "already stored with these bytes".to_string(),
             };
-            println!("{verb} {} {}  sha256 {}  ({note})", r.name, r.version, r.sha256);
+            println!(
+                "{verb} {} {}  sha256 {}  ({note})",
+                r.name, r.version, r.sha256
+            );
         }
         Err(err) => eprintln!("error: {}", one_line(err)),
     }
 }
 
-fn to_json<'a>((source, result): (&'a str, anyhow::Result<IngestReport>)) -> JsonResult<'a> {
+fn to_json((source, result): (String, anyhow::Result<IngestReport>)) -> JsonResult {
     match result {
-        Ok(report) => JsonResult { source, report: Some(report), error: None },
-        Err(err) => JsonResult { source, report: None, error: Some(one_line(&err)) },
+        Ok(report) => JsonResult {
+            source,
+            report: Some(report),
+            error: None,
+        },
+        Err(err) => JsonResult {
+            source,
+            report: None,
+            error: Some(one_line(&err)),
+        },
     }
 }
-

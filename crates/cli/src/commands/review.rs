@@ -27,10 +27,16 @@ pub fn list(registry: &Registry, state: Option<&str>, json: bool) -> anyhow::Res
         return Ok(ExitCode::SUCCESS);
     }
     if versions.is_empty() {
-        println!("no versions stored; add some with `formulary ingest SOURCE`");
+        match state {
+            Some(s) => println!("no {s} versions"),
+            None => println!("no versions stored; add some with `formulary ingest SOURCE`"),
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<48} {:<14} {:<9} {:<12}  INGESTED", "PACKAGE", "VERSION", "STATE", "SHA256");
+    println!(
+        "{:<48} {:<14} {:<9} {:<12}  INGESTED",
+        "PACKAGE", "VERSION", "STATE", "SHA256"
+    );
     for v in &versions {
         println!(
             "{:<48} {:<14} {:<9} {:<12}  {}",
