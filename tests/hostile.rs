@@ -189,7 +189,10 @@ fn an_empty_file_is_refused() {
 #[test]
 fn a_version_with_a_newline_cannot_forge_an_output_line() {
     let forged = "dev-x\nstored    evil/pkg 9.9.9";
-    let files = vec![("composer.json".to_string(), archives::composer_json("acme/x", Some(forged)))];
+    let files = vec![(
+        "composer.json".to_string(),
+        archives::composer_json("acme/x", Some(forged)),
+    )];
     let stderr = refused(&zip(&files), "");
     says(&stderr, &["dev-x\\nstored", "control characters"]);
 }

@@ -32,7 +32,11 @@ pub(crate) struct DeterministicZip {
 impl DeterministicZip {
     /// An empty archive that refuses more than `max_bytes` of content.
     pub(crate) fn new(max_bytes: u64) -> DeterministicZip {
-        DeterministicZip { entries: BTreeMap::new(), total: 0, max_bytes }
+        DeterministicZip {
+            entries: BTreeMap::new(),
+            total: 0,
+            max_bytes,
+        }
     }
 
     /// Checks that `len` more bytes fit, before they are read.
@@ -131,7 +135,11 @@ fn refuse_registry_files(root: &Path, relative: &str) -> Result<(), FetchError> 
         let at = at.trim_end_matches("/keys");
         return Err(FetchError::RegistryInside {
             folder: root.to_path_buf(),
-            data: if at.is_empty() { ".".to_string() } else { at.to_string() },
+            data: if at.is_empty() {
+                ".".to_string()
+            } else {
+                at.to_string()
+            },
         });
     }
     Ok(())

@@ -177,7 +177,12 @@ impl Http {
 }
 
 impl Http {
-    fn read_body(&self, url: &Url, response: Response, label: Option<&str>) -> Result<Outcome, Failure> {
+    fn read_body(
+        &self,
+        url: &Url,
+        response: Response,
+        label: Option<&str>,
+    ) -> Result<Outcome, Failure> {
         match progress::read_body(response, label, self.max_bytes) {
             Ok(bytes) if bytes.len() as u64 > self.max_bytes => {
                 Err(Failure::Fatal(FetchError::TooLarge {

@@ -180,6 +180,9 @@ fn a_body_longer_than_the_limit_is_refused_while_reading() {
         .fetch(&source("acme/rx"))
         .unwrap_err();
 
-    assert!(matches!(err, FetchError::TooLarge { limit: 1048576, .. }), "{err}");
+    assert!(
+        matches!(err, FetchError::TooLarge { limit: 1048576, .. }),
+        "{err}"
+    );
     assert_eq!(endless.seen().len(), 1, "a refusal is not retried");
 }

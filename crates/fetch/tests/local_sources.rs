@@ -13,7 +13,10 @@ fn fetch(source: &str) -> Result<Fetched, FetchError> {
 
 fn fetch_limited(source: &str, max_bytes: u64) -> Result<Fetched, FetchError> {
     let source: Source = source.parse()?;
-    let config = FetchConfig { max_bytes, ..FetchConfig::default() };
+    let config = FetchConfig {
+        max_bytes,
+        ..FetchConfig::default()
+    };
     Fetcher::new(config).unwrap().fetch(&source)
 }
 
@@ -141,7 +144,11 @@ fn a_folder_holding_a_registry_is_refused() {
 
     let err = fetch(dir.path().to_str().unwrap()).unwrap_err();
 
-    assert!(err.to_string().contains("contains a formulary data folder (registry-data)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("contains a formulary data folder (registry-data)"),
+        "{err}"
+    );
 }
 
 #[test]

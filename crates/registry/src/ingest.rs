@@ -193,7 +193,11 @@ fn settle_version(fetched: &Fetched, unpacked: &Unpacked) -> Result<Version, Reg
         }
     }
     let from_manifest = manifest.version.as_deref().map(plain_version).transpose()?;
-    let from_source = fetched.version_hint.as_deref().map(plain_version).transpose()?;
+    let from_source = fetched
+        .version_hint
+        .as_deref()
+        .map(plain_version)
+        .transpose()?;
     match (from_manifest, from_source) {
         (Some(m), Some(s)) if m.normalized() != s.normalized() => {
             Err(RegistryError::VersionMismatch {
@@ -223,7 +227,9 @@ struct Summary {
 fn plain_version(text: &str) -> Result<Version, RegistryError> {
     let odd = text.chars().any(|c| c.is_whitespace() || c.is_control());
     if odd || text == "dev-" || text.is_empty() {
-        return Err(RegistryError::OddVersion { version: text.escape_debug().to_string() });
+        return Err(RegistryError::OddVersion {
+            version: text.escape_debug().to_string(),
+        });
     }
     Ok(Version::parse(text)?)
 }

@@ -192,7 +192,7 @@ fn second_open_in_the_same_process_is_locked_and_names_the_holder() {
         holder.contains(&format!("pid {}", std::process::id())),
         "{holder}"
     );
-    assert!(err.to_string().contains("--server URL"), "{err}");
+    assert!(err.to_string().contains("wait for it to finish"), "{err}");
 
     drop(store);
     Store::open(dir.path()).unwrap();

@@ -13,7 +13,7 @@ use super::engine::{Engine, Frame};
 use super::ir::{Arg, Callee, ClassRef, Expr, ExprKind, Func, Member};
 use super::malware;
 use super::sources::{self, listed};
-use super::value::{kind, Taint, Value};
+use super::value::{kind, Flow, Taint, Value};
 
 /// Classes whose responses are remote data.
 const HTTP_CLIENTS: &[&str] = &[
@@ -55,7 +55,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             Callee::Function(name) => {
                 let vals = self.args(f, args);
                 dispatch::function(self, f, e, name, args, &vals);
-                self.function_result(f, e, name, args, &vals)
+                self.function_result(f, e, name, &vals)
             }
             Callee::Dynamic(target) => {
                 let callee = self.eval(f, target);
@@ -157,7 +157,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             v.ty = param.ty.map(Cow::Borrowed);
             inner.env.insert(param.name, v);
         }
-        self.stmts(&mut inner, &func.body);
+        self.stmts(&mut inner, func.body);
         self.callback_arg = Some(arg);
         for (bits, site) in inner.sinks {
             if !f.sinks.iter().any(|(b, s)| *b == bits && *s == site) {
@@ -197,13 +197,15 @@ impl<'f, 'a> Engine<'f, 'a> {
         let gateway = self.class.as_ref().is_some_and(|c| c.payment_gateway);
         for (bits, site) in &summary.sinks {
             let taint = by_params(*bits, vals);
-            if taint.params != 0 && !f.sinks.iter().any(|(b, s)| *b == taint.params && s == site) {
+            if !taint.params.is_empty()
+                && !f.sinks.iter().any(|(b, s)| *b == taint.params && s == site)
+            {
                 f.sinks.push((taint.params, site.clone()));
             }
             self.out.sink(site, &taint, Some(method), gateway);
         }
         let mut ret = summary.ret.clone();
-        ret.params = 0;
+        ret.params = Flow::default();
         ret.join(&by_params(summary.ret.params, vals));
         Value {
             taint: ret,
@@ -217,7 +219,6 @@ impl<'f, 'a> Engine<'f, 'a> {
         f: &mut Frame<'a>,
         e: &'f Expr<'a>,
         name: &str,
-        args: &'f [Arg<'a>],
         vals: &[Value<'a>],
     ) -> Value<'a> {
         if let Some(i) = self
@@ -259,11 +260,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             "substr" | "mb_substr" | "iconv_substr" => {
                 Value::tainted(masked(all, &arg(1), &arg(2)))
             }
-            "preg_replace" | "str_replace" if masks(&arg(1)) => {
-                let mut taint = all;
-                taint.remove(kind::CARD);
-                Value::tainted(taint)
-            }
+            "preg_replace" | "str_replace" if masks(&arg(1)) => Value::tainted(mask_cards(all)),
             "strrev" => {
                 let mut taint = all;
                 taint.join(&Taint::source(kind::OBFUSCATED, "reversed text", name));
@@ -300,33 +297,10 @@ impl<'f, 'a> Engine<'f, 'a> {
                 Value::tainted(Taint::source(kind::REMOTE, "remote response", name))
             }
             "fopen" | "file_get_contents" | "file" | "readfile" | "get_headers" => {
-                self.url_reader(e, name, args, vals, all)
+                url_reader(name, vals, all)
             }
             "stream_context_create" => Value::tainted(all),
             _ => Value::tainted(all),
-        }
-    }
-
-    /// `file_get_contents` and friends: remote data when given a URL; a
-    /// handle that knows its path for `fopen`.
-    fn url_reader(
-        &mut self,
-        _e: &Expr<'a>,
-        name: &str,
-        _args: &[Arg<'a>],
-        vals: &[Value<'a>],
-        all: Taint,
-    ) -> Value<'a> {
-        let target = vals.first().cloned().unwrap_or_default();
-        let remote = target.text.as_deref().is_some_and(is_url) || vals.len() > 2;
-        let mut taint = all;
-        if remote {
-            taint.join(&Taint::source(kind::REMOTE, "remote response", name));
-        }
-        Value {
-            taint,
-            text: target.text,
-            ..Value::default()
         }
     }
 
@@ -344,19 +318,35 @@ impl<'f, 'a> Engine<'f, 'a> {
         let gateway = self.class.as_ref().is_some_and(|c| c.payment_gateway);
         for (bits, site) in &summary.sinks {
             let taint = by_params(*bits, vals);
-            if taint.params != 0 {
+            if !taint.params.is_empty() {
                 f.sinks.push((taint.params, site.clone()));
             }
             self.out.sink(site, &taint, Some(name), gateway);
         }
         let mut ret = summary.ret.clone();
-        ret.params = 0;
+        ret.params = Flow::default();
         ret.join(&by_params(summary.ret.params, vals));
         Value {
             taint: ret,
             ty: summary.ret_ty,
             ..Value::default()
         }
+    }
+}
+
+/// `file_get_contents` and friends: remote data when given a URL; a
+/// handle that knows its path for `fopen`.
+fn url_reader<'a>(name: &str, vals: &[Value<'a>], all: Taint) -> Value<'a> {
+    let target = vals.first().cloned().unwrap_or_default();
+    let remote = target.text.as_deref().is_some_and(is_url) || vals.len() > 2;
+    let mut taint = all;
+    if remote {
+        taint.join(&Taint::source(kind::REMOTE, "remote response", name));
+    }
+    Value {
+        taint,
+        text: target.text,
+        ..Value::default()
     }
 }
 
@@ -391,11 +381,20 @@ pub fn union(vals: &[Value<'_>]) -> Taint {
 }
 
 /// What the parameters named by `bits` carry at a call.
-fn by_params(bits: u16, vals: &[Value<'_>]) -> Taint {
+/// Arguments that reach a sink or the return value through `flow`
+/// replay the sanitizers they met on the way (hash, mask).
+fn by_params(flow: Flow, vals: &[Value<'_>]) -> Taint {
     let mut taint = Taint::default();
     for (i, v) in vals.iter().enumerate().take(16) {
-        if bits & (1 << i) != 0 {
+        let bit = 1 << i;
+        if flow.plain & bit != 0 {
             taint.join(&v.taint);
+        }
+        if flow.hashed & bit != 0 {
+            taint.join(&hashed(v.taint.clone()));
+        }
+        if flow.masked & bit != 0 {
+            taint.join(&mask_cards(v.taint.clone()));
         }
     }
     taint
@@ -407,17 +406,35 @@ pub fn hashed(mut taint: Taint) -> Taint {
     taint.dump();
     taint.convert(kind::PHI, kind::HASHED);
     taint.remove(kind::CARD | kind::HOSTILE);
+    let p = taint.params;
+    taint.params = Flow {
+        plain: 0,
+        hashed: p.plain | p.hashed | p.masked,
+        masked: 0,
+    };
+    taint
+}
+
+/// Card numbers cut to their last four digits or masked with `*`.
+fn mask_cards(mut taint: Taint) -> Taint {
+    taint.remove(kind::CARD);
+    let p = taint.params;
+    taint.params = Flow {
+        plain: 0,
+        hashed: p.hashed,
+        masked: p.masked | p.plain,
+    };
     taint
 }
 
 /// `substr($pan, -4)` and `substr($pan, 0, 6)` leave no card number.
-fn masked(mut taint: Taint, start: &Value<'_>, length: &Value<'_>) -> Taint {
+fn masked(taint: Taint, start: &Value<'_>, length: &Value<'_>) -> Taint {
     use super::value::Scalar::Int;
     let last_four = matches!(start.scalar, Some(Int(n)) if (-4..0).contains(&n));
     let first_six =
         matches!(start.scalar, Some(Int(0))) && matches!(length.scalar, Some(Int(n)) if n <= 6);
     if last_four || first_six {
-        taint.remove(kind::CARD);
+        return mask_cards(taint);
     }
     taint
 }

@@ -1,7 +1,6 @@
 //! Capabilities seen in PHP: the hosts a module's code names, and where
 //! it writes files.
 
-
 use crate::capability::CapabilityKind;
 
 use super::ir::{Class, ExprKind, Span};

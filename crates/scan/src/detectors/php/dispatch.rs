@@ -15,7 +15,7 @@ use super::ir::{Arg, Expr, ExprKind};
 use super::methods::join_path;
 use super::report::SinkSite;
 use super::sinks::{self, Args, PathFrom, SinkKind};
-use super::value::{kind, Scalar, Taint, Value};
+use super::value::{kind, Flow, Scalar, Taint, Value};
 use super::{malware, sources, transport};
 
 /// Checks a function call.
@@ -91,6 +91,7 @@ pub fn method<'f, 'a>(
     vals: &[Value<'a>],
 ) {
     let ty = recv.ty.as_deref();
+    transport::guzzle_options(&mut engine.out, ty, vals);
     let mut buf = [0u8; 48];
     let soap = ty.is_some_and(|t| t.ends_with("SoapClient") || t.ends_with("Soap\\Client"))
         || hint.is_some_and(|h| sources::contains_ic(h, "soap"));
@@ -106,13 +107,19 @@ pub fn method<'f, 'a>(
             .then(|| http_url(recv, vals))
             .flatten();
         let mut taint = picked(sink.args, vals);
+        let mut unnamed_key = false;
         if sink.kind == SinkKind::Persist && name.eq_ignore_ascii_case("setAdditionalInformation") {
-            if !card_key(vals.first(), &engine.settings.lexicon) && vals.len() > 1 {
-                continue;
+            match card_key(vals.first(), &engine.settings.lexicon) {
+                Some(false) if vals.len() > 1 => continue,
+                None => unnamed_key = true,
+                _ => {}
             }
             taint = vals.last().map(|v| v.taint.clone()).unwrap_or_default();
         }
-        let site = site(sink.kind, label, e, url, path, by_name);
+        let site = SinkSite {
+            unnamed_key,
+            ..site(sink.kind, label, e, url, path, by_name)
+        };
         send(engine, f, site, &taint);
     }
     transport::method_option(engine, e, name, args, vals);
@@ -129,6 +136,7 @@ pub fn new_object<'f, 'a>(
     vals: &[Value<'a>],
     base: &Value<'a>,
 ) {
+    transport::guzzle_options(&mut engine.out, Some(class), vals);
     let short = class.rsplit('\\').next().unwrap_or(class);
     if matches!(short, "PDO" | "mysqli") {
         transport::database(engine, e, &short.to_ascii_lowercase(), args, vals);
@@ -206,6 +214,7 @@ fn site(
         url_at: url.and_then(|v| v.at),
         path,
         by_name,
+        unnamed_key: false,
     }
 }
 
@@ -214,7 +223,7 @@ fn site(
 fn poison<'a>(f: &mut Frame<'a>, target: &Expr<'a>, data: &Taint) {
     let mut hostile = data.clone();
     hostile.remove(!kind::HOSTILE);
-    hostile.params = 0;
+    hostile.params = Flow::default();
     if let (ExprKind::Var(name), true) = (&target.kind, hostile.kinds != 0) {
         f.env.entry(name).or_default().taint.join(&hostile);
     }
@@ -249,16 +258,22 @@ fn http_url<'v, 'a>(recv: &'v Value<'a>, vals: &'v [Value<'a>]) -> Option<&'v Va
         .or_else(|| Some(recv).filter(is_url_value))
 }
 
-/// Whether a payment field key is, or may be, a card field.
-fn card_key(key: Option<&Value<'_>>, lexicon: &sources::Lexicon) -> bool {
-    let Some(key) = key else { return true };
-    let is_card = |k: &str| lexicon.kind_of(k).is_some_and(|(bits, _)| bits == kind::CARD);
+/// Whether a payment field key is a card field; `None` when the code
+/// does not say which key it is.
+fn card_key(key: Option<&Value<'_>>, lexicon: &sources::Lexicon) -> Option<bool> {
+    let key = key?;
+    let is_card = |k: &str| {
+        lexicon
+            .kind_of(k)
+            .is_some_and(|(bits, _)| bits == kind::CARD)
+    };
     if let Some(text) = key.exact_text() {
-        return is_card(text);
+        return Some(is_card(text));
     }
     match &key.choices {
-        Some(list) => list.iter().any(|k| is_card(k)),
-        None => key.text.is_none(),
+        Some(list) => Some(list.iter().any(|k| is_card(k))),
+        None if key.text.is_none() => None,
+        None => Some(false),
     }
 }
 

@@ -3,9 +3,11 @@
 //! Each function body is walked once per round, statement by statement,
 //! with an environment from variable names to [`Value`]s. Assignments
 //! replace a variable's value; the arms of an `if` or `switch` start from
-//! the same environment and are joined afterwards; loop bodies run twice so
-//! that values carried round the loop are seen. Nothing is quadratic in the
-//! file: the cost is the size of the tree times a small number of rounds.
+//! the same environment and are joined afterwards; a loop body runs a
+//! second time when the first pass added taint to a variable, so values
+//! carried round the loop are seen. Nothing is quadratic in the file: the
+//! cost is the size of the tree times a small number of rounds, and only
+//! the functions `relevance.rs` picks are walked at all.
 //!
 //! Methods of one class are analysed together. Each gets a summary: what
 //! its return value carries (sources read inside it, and which parameters
@@ -20,9 +22,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ir::{Class, File, Func, Stmt};
+use super::relevance;
 use super::report::{Report, SinkSite};
 use super::sources;
-use super::value::{kind, Taint, Value};
+use super::value::{kind, Flow, Taint, Value};
 
 /// Rounds of summary refinement per class before we settle.
 const MAX_ROUNDS: usize = 4;
@@ -41,14 +44,18 @@ pub struct Settings {
 impl Settings {
     /// Settings with `phi_terms` as the health lexicon.
     pub fn with_phi_terms(phi_terms: &[Cow<'static, str>]) -> Settings {
-        Settings { lexicon: sources::Lexicon::new(phi_terms) }
+        Settings {
+            lexicon: sources::Lexicon::new(phi_terms),
+        }
     }
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        let terms: Vec<Cow<'static, str>> =
-            sources::PHI_TERMS.iter().map(|t| Cow::Borrowed(*t)).collect();
+        let terms: Vec<Cow<'static, str>> = sources::PHI_TERMS
+            .iter()
+            .map(|t| Cow::Borrowed(*t))
+            .collect();
         Settings::with_phi_terms(&terms)
     }
 }
@@ -68,7 +75,11 @@ impl Hasher for NameHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -84,8 +95,8 @@ pub struct Summary<'a> {
     pub ret: Taint,
     /// The class of the returned object, when known.
     pub ret_ty: Option<Cow<'a, str>>,
-    /// Sinks reached by parameters: the parameter bits and the sink.
-    pub sinks: Vec<(u16, SinkSite)>,
+    /// Sinks reached by parameters: how they flow there, and the sink.
+    pub sinks: Vec<(Flow, SinkSite)>,
 }
 
 /// The state of one function while it is walked.
@@ -93,7 +104,7 @@ pub struct Summary<'a> {
 pub struct Frame<'a> {
     pub env: Env<'a>,
     pub ret: Value<'a>,
-    pub sinks: Vec<(u16, SinkSite)>,
+    pub sinks: Vec<(Flow, SinkSite)>,
 }
 
 /// What we know about the class being analysed.
@@ -150,25 +161,37 @@ impl<'f, 'a> Engine<'f, 'a> {
     /// Analyses everything in the file.
     pub fn run(&mut self) {
         let file = self.file;
-        self.settle(|engine| {
-            for (i, func) in file.functions.iter().enumerate() {
-                let summary = engine.function(func);
-                engine.store_summary(false, i, summary);
-            }
-        });
+        let top = relevance::scan_stmts(file.top).trigger;
+        let functions = relevance::relevant(&file.functions);
+        if top || functions.iter().any(|k| *k) {
+            self.settle(|engine| {
+                for (i, func) in file.functions.iter().enumerate() {
+                    let summary = engine.function(func);
+                    engine.store_summary(false, i, summary);
+                }
+            });
+        }
         for class in &file.classes {
+            let keep = relevance::relevant(&class.methods);
+            if !keep.iter().any(|k| *k) {
+                continue;
+            }
             self.class = Some(self.class_state(class));
             self.init_props(class);
             self.settle(|engine| {
                 for (i, method) in methods_in_order(class) {
-                    let summary = engine.function(method);
-                    engine.store_summary(true, i, summary);
+                    if keep[i] {
+                        let summary = engine.function(method);
+                        engine.store_summary(true, i, summary);
+                    }
                 }
             });
             self.class = None;
         }
-        let mut frame = Frame::default();
-        self.stmts(&mut frame, &file.top);
+        if top {
+            let mut frame = Frame::default();
+            self.stmts(&mut frame, file.top);
+        }
     }
 
     /// Runs `round` until summaries stop changing, keeping the findings
@@ -181,7 +204,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             self.summary_changed = false;
             self.summary_used = false;
             round(self);
-            if !self.changed && !(self.summary_changed && self.summary_used) {
+            if !(self.changed || (self.summary_changed && self.summary_used)) {
                 break;
             }
         }
@@ -254,7 +277,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             let value = self.param_value(param.name, param.ty, i);
             frame.env.insert(param.name, value);
         }
-        self.stmts(&mut frame, &func.body);
+        self.stmts(&mut frame, func.body);
         let ret_ty = func.ret.map(Cow::Borrowed).or(frame.ret.ty.clone());
         Summary {
             ret: frame.ret.taint,
@@ -271,7 +294,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             ..Value::default()
         };
         if index < 16 {
-            value.taint.params = 1 << index;
+            value.taint.params = Flow::plain(1 << index);
         }
         let entity = ty.and_then(|ty| sources::ENTITY_TYPES.iter().find(|(t, _, _)| *t == ty));
         if let Some((_, bits, what)) = entity {
@@ -373,17 +396,20 @@ impl<'f, 'a> Engine<'f, 'a> {
     /// Runs each arm from the same environment and joins the results;
     /// `fallthrough` adds the path where no arm runs.
     fn branches(&mut self, f: &mut Frame<'a>, arms: &'f [&'a [Stmt<'a>]], fallthrough: bool) {
+        let Some((first, rest)) = arms.split_first() else {
+            return;
+        };
         let base = f.env.clone();
-        let mut joined: Option<Env<'a>> = fallthrough.then(|| base.clone());
-        for arm in arms {
-            f.env = base.clone();
+        self.stmts(f, first);
+        for arm in rest {
+            let mut taken = std::mem::replace(&mut f.env, base.clone());
             self.stmts(f, arm);
-            match joined.as_mut() {
-                Some(env) => join_env(env, &f.env),
-                None => joined = Some(f.env.clone()),
-            }
+            std::mem::swap(&mut taken, &mut f.env);
+            join_env(&mut f.env, &taken);
         }
-        f.env = joined.unwrap_or(base);
+        if fallthrough {
+            join_env(&mut f.env, &base);
+        }
     }
 
     /// A loop body: once, and once more on the joined environment when
@@ -393,7 +419,7 @@ impl<'f, 'a> Engine<'f, 'a> {
         self.depth += 1;
         self.stmts(f, body);
         join_env(&mut f.env, &before);
-        if self.depth <= LOOP_REPEAT_DEPTH {
+        if self.depth <= LOOP_REPEAT_DEPTH && grew(&before, &f.env) {
             self.stmts(f, body);
             join_env(&mut f.env, &before);
         }
@@ -403,7 +429,7 @@ impl<'f, 'a> Engine<'f, 'a> {
     /// Records that `taint` reaches `site`: into the summary when a
     /// parameter flows there, and as a finding when real data does.
     pub fn sink(&mut self, f: &mut Frame<'a>, site: SinkSite, taint: &Taint) {
-        if taint.params != 0
+        if !taint.params.is_empty()
             && !f
                 .sinks
                 .iter()
@@ -422,6 +448,16 @@ fn methods_in_order<'f, 'a>(class: &'f Class<'a>) -> Vec<(usize, &'f Func<'a>)> 
     let mut list: Vec<_> = class.methods.iter().enumerate().collect();
     list.sort_by_key(|(_, m)| !m.name.eq_ignore_ascii_case("__construct"));
     list
+}
+
+/// Whether a variable that existed before a loop body carries more taint
+/// after it: only then can a second pass see something new.
+fn grew(before: &Env<'_>, after: &Env<'_>) -> bool {
+    before.iter().any(|(name, old)| {
+        after.get(name).is_some_and(|new| {
+            new.taint.kinds != old.taint.kinds || new.taint.params != old.taint.params
+        })
+    })
 }
 
 /// Joins `other` into `env`.

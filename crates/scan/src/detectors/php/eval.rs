@@ -9,27 +9,9 @@ use super::ir::{AssignOp, BinOp, ClassRef, Expr, ExprKind, Item, Member, UnOp};
 use super::report::SinkSite;
 use super::sinks::SinkKind;
 use super::sources;
+use super::state::constant;
 use super::value::{concat_text, kind, Scalar, Taint, Value};
 use super::{malware, transport};
-
-/// Magento's directory codes, as the paths they stand for.
-const DIRECTORIES: &[(&str, &str)] = &[
-    ("ROOT", ""),
-    ("APP", "app"),
-    ("CONFIG", "app/etc"),
-    ("PUB", "pub"),
-    ("MEDIA", "pub/media"),
-    ("STATIC_VIEW", "pub/static"),
-    ("UPLOAD", "pub/media/upload"),
-    ("VAR_DIR", "var"),
-    ("VAR_EXPORT", "var/export"),
-    ("VAR_IMPORT_EXPORT", "var/import_export"),
-    ("LOG", "var/log"),
-    ("TMP", "var/tmp"),
-    ("CACHE", "var/cache"),
-    ("SESSION", "var/session"),
-    ("GENERATED", "generated"),
-];
 
 impl<'f, 'a> Engine<'f, 'a> {
     /// Evaluates an expression.
@@ -164,6 +146,7 @@ impl<'f, 'a> Engine<'f, 'a> {
             url_at: None,
             path: None,
             by_name: false,
+            unnamed_key: false,
         }
     }
 
@@ -278,12 +261,15 @@ impl<'f, 'a> Engine<'f, 'a> {
             let value = self.eval(f, &item.value);
             if let Some(key) = &key {
                 out.taint.join(&key.taint);
-                transport::array_option(self, item, key, &value);
+                if let Some(span) = transport::array_option(self, item, key, &value) {
+                    out.verify_off = Some(span);
+                }
                 if let Some(name) = key.exact_text() {
                     self.named_phi(&mut out.taint, name, &value);
                 }
             }
             out.taint.join(&value.taint);
+            out.verify_off = out.verify_off.or(value.verify_off);
             match value.exact_text() {
                 Some(t) => choices.push(Rc::from(t)),
                 None => all_text = false,
@@ -297,7 +283,7 @@ impl<'f, 'a> Engine<'f, 'a> {
 
     /// An array key from the PHI lexicon, holding data that is not a
     /// literal, marks that data as health data (with low certainty).
-    fn named_phi(&self, taint: &mut Taint, key: &str, value: &Value<'a>) {
+    pub fn named_phi(&self, taint: &mut Taint, key: &str, value: &Value<'a>) {
         let literal = value.exact_text().is_some() || value.scalar.is_some();
         if !literal && value.ty.is_none() && self.settings.lexicon.is_phi(key) {
             let what = format!("health data '{}'", sources::snake(key));
@@ -327,7 +313,10 @@ impl<'f, 'a> Engine<'f, 'a> {
             taint.join(&k.taint);
         }
         let keyed = key_text.as_deref().and_then(|k| {
-            self.settings.lexicon.kind_of(k).map(|(bits, what)| (k, bits, what))
+            self.settings
+                .lexicon
+                .kind_of(k)
+                .map(|(bits, what)| (k, bits, what))
         });
         if let Some((key, bits, what)) = keyed {
             let holds = taint.has(kind::ENTITY | kind::PAYMENT | kind::CARD | kind::PHI);
@@ -352,168 +341,5 @@ impl<'f, 'a> Engine<'f, 'a> {
         }
         let b = self.eval(f, base);
         Value::tainted(b.taint)
-    }
-
-    /// The joined value of `$this->name`.
-    pub fn prop_value(&self, name: &str) -> Value<'a> {
-        self.class
-            .as_ref()
-            .and_then(|c| c.props.get(name))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Stores `value` into an assignment target.
-    pub fn assign(&mut self, f: &mut Frame<'a>, target: &'f Expr<'a>, value: Value<'a>) {
-        match &target.kind {
-            ExprKind::Var(name) => {
-                f.env.insert(name, value);
-            }
-            ExprKind::Index { base, index } => {
-                let mut taint = value.taint.clone();
-                if let Some(i) = index {
-                    let key = self.eval(f, i);
-                    taint.join(&key.taint);
-                    if let Some(name) = key.exact_text() {
-                        self.named_phi(&mut taint, name, &value);
-                    }
-                }
-                self.assign_into(f, base, &taint);
-            }
-            ExprKind::Prop {
-                base,
-                name: Member::Name(prop),
-            } if matches!(base.kind, ExprKind::Var("this")) => {
-                self.store_prop(prop, value);
-            }
-            ExprKind::StaticProp { name, .. } => self.store_prop(name, value),
-            ExprKind::List(items) | ExprKind::Array(items) => {
-                for item in *items {
-                    self.assign(f, &item.value, Value::tainted(value.taint.clone()));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Adds `taint` to the container an element is written into.
-    fn assign_into(&mut self, f: &mut Frame<'a>, base: &'f Expr<'a>, taint: &Taint) {
-        match &base.kind {
-            ExprKind::Var(name) => {
-                let slot = f.env.entry(name).or_default();
-                slot.taint.join(taint);
-                slot.text = None;
-                slot.choices = None;
-            }
-            ExprKind::Index { base, .. } => self.assign_into(f, base, taint),
-            ExprKind::Prop {
-                base: b,
-                name: Member::Name(prop),
-            } if matches!(b.kind, ExprKind::Var("this")) => {
-                self.store_prop(prop, Value::tainted(taint.clone()));
-            }
-            _ => {}
-        }
-    }
-
-    /// Joins a value into `$this->name`. Parameter bits are dropped: they
-    /// mean something only inside the method that wrote them.
-    fn store_prop(&mut self, name: &'a str, mut value: Value<'a>) {
-        value.taint.params = 0;
-        let Some(class) = self.class.as_mut() else {
-            return;
-        };
-        let slot = class.props.entry(name).or_default();
-        let declared = slot.ty.clone();
-        let fresh = slot.taint == Taint::default() && slot.text.is_none() && slot.scalar.is_none();
-        if fresh {
-            if value.taint != Taint::default() {
-                self.changed = true;
-            }
-            *slot = value;
-        } else if slot.join(&value) {
-            self.changed = true;
-        }
-        if declared.is_some() {
-            slot.ty = declared;
-        }
-    }
-
-    /// A class constant: our own (evaluated), Magento's directory codes
-    /// (as paths), `X::class`; anything else is unknown.
-    pub fn class_const(&mut self, class: &'f ClassRef<'a>, name: &str) -> Value<'a> {
-        let own = match class {
-            ClassRef::SelfRef | ClassRef::Static => true,
-            ClassRef::Named(n) => Some(*n) == self.class_name(),
-            _ => false,
-        };
-        if name.eq_ignore_ascii_case("class") {
-            return match class {
-                ClassRef::Named(n) => Value::text(n),
-                _ => self.class_name().map(Value::text).unwrap_or_default(),
-            };
-        }
-        if let ClassRef::Named(n) = class {
-            let directory = DIRECTORIES.iter().find(|(code, _)| *code == name);
-            if let (true, Some((_, path))) = (n.ends_with("Filesystem\\DirectoryList"), directory) {
-                return Value::text(path);
-            }
-        }
-        if !own || self.const_depth > 8 {
-            return Value::default();
-        }
-        let Some(class) = self.class.as_ref() else {
-            return Value::default();
-        };
-        let Some((_, expr)) = class.def.consts.iter().find(|(n, _)| *n == name) else {
-            return Value::default();
-        };
-        self.const_depth += 1;
-        let value = self.const_value(expr);
-        self.const_depth -= 1;
-        value
-    }
-
-    /// The value of a constant expression, without side effects.
-    pub fn const_value(&mut self, e: &'f Expr<'a>) -> Value<'a> {
-        match &e.kind {
-            ExprKind::Str(_)
-            | ExprKind::Int(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Null
-            | ExprKind::Const(_)
-            | ExprKind::ClassConst { .. }
-            | ExprKind::Array(_)
-            | ExprKind::Binary {
-                op: BinOp::Concat, ..
-            } => {
-                let mut scratch = Frame::default();
-                self.eval(&mut scratch, e)
-            }
-            _ => Value::default(),
-        }
-    }
-}
-
-/// A global constant's value, where it matters.
-fn constant<'a>(name: &str) -> Value<'a> {
-    let mut buf = [0u8; 48];
-    match sources::lowercase(name, &mut buf) {
-        "true" => Value {
-            scalar: Some(Scalar::Bool(true)),
-            ..Value::default()
-        },
-        "false" => Value {
-            scalar: Some(Scalar::Bool(false)),
-            ..Value::default()
-        },
-        "null" => Value {
-            scalar: Some(Scalar::Null),
-            ..Value::default()
-        },
-        "bp" => Value::text(""),
-        "php_eol" => Value::text("\n"),
-        "directory_separator" => Value::text("/"),
-        _ => Value::default(),
     }
 }

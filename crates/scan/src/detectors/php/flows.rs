@@ -130,6 +130,15 @@ pub fn sink(
             card.then_some(Severity::Critical),
             String::new(),
         ),
+        SinkKind::Persist if card && site.unnamed_key => {
+            confidence = Confidence::Low;
+            let note = " under keys the code does not name; check none is a card field";
+            (
+                &rules::CARD_DATA_PERSISTED,
+                Some(Severity::High),
+                note.to_string(),
+            )
+        }
         SinkKind::Persist if card => (&rules::CARD_DATA_PERSISTED, None, String::new()),
         _ => return,
     };

@@ -27,8 +27,6 @@ pub struct File<'a> {
     pub urls: Vec<(Span, &'a str)>,
     /// Parse errors: offset and message.
     pub errors: Vec<(u32, String)>,
-    /// Whether any resolved name lives under `GuzzleHttp\`.
-    pub uses_guzzle: bool,
 }
 
 /// A class-like declaration.

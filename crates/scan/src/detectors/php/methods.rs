@@ -9,7 +9,7 @@ use super::engine::{Engine, Frame};
 use super::ir::{Arg, ClassRef, Expr, ExprKind};
 use super::malware;
 use super::sources::{self, getter, listed};
-use super::value::{concat_text, kind, Taint, Value};
+use super::value::{concat_text, kind, Flow, Taint, Value};
 
 const DIRECTORY_WRITE: &str = "Magento\\Framework\\Filesystem\\Directory\\WriteInterface";
 const DIRECTORY_READ: &str = "Magento\\Framework\\Filesystem\\Directory\\ReadInterface";
@@ -70,7 +70,9 @@ impl<'f, 'a> Engine<'f, 'a> {
         if let Some(v) = framework_object(recv, hint, name, vals) {
             return v;
         }
-        if is_response_method(name) && (ty.is_some_and(is_http_client) || hint.is_some_and(http_hint)) {
+        if is_response_method(name)
+            && (ty.is_some_and(is_http_client) || hint.is_some_and(http_hint))
+        {
             return Value::tainted(Taint::source(kind::REMOTE, "remote response", name));
         }
         let mut taint = all;
@@ -79,7 +81,7 @@ impl<'f, 'a> Engine<'f, 'a> {
         }
         let mut carried = recv.taint.clone();
         carried.remove(!kind::HOSTILE);
-        carried.params = 0;
+        carried.params = Flow::default();
         taint.join(&carried);
         Value::tainted(taint)
     }
@@ -103,7 +105,25 @@ impl<'f, 'a> Engine<'f, 'a> {
         .iter()
         .any(|n| n.eq_ignore_ascii_case(name));
         if keyed && !vals.is_empty() {
-            return match key_of(args, vals) {
+            let key = key_of(args, vals);
+            // What checkout posts for a payment (`additional_data`) holds
+            // the card fields of any gateway that takes them directly.
+            let posted = key.as_deref().map(sources::snake).is_some_and(|k| {
+                sources::has_term(&k, "additional_data")
+                    || sources::has_term(&k, "additional_information")
+            });
+            if posted && recv.taint.has(kind::PAYMENT) {
+                let via = format!("{name}('{}')", key.as_deref().unwrap_or(""));
+                return Some(Value::tainted(Taint::source(
+                    kind::CARD,
+                    "payment form data",
+                    &via,
+                )));
+            }
+            if let Some(entity) = key.as_deref().and_then(entity_key) {
+                return Some(entity);
+            }
+            return match key {
                 Some(key) => Some(match self.settings.lexicon.kind_of(&key) {
                     Some((bits, what)) => {
                         Value::tainted(Taint::source(bits, what, &format!("{name}('{key}')")))
@@ -112,7 +132,7 @@ impl<'f, 'a> Engine<'f, 'a> {
                 }),
                 None if on_entity => {
                     let mut taint = recv.taint.clone();
-                    taint.params = 0;
+                    taint.params = Flow::default();
                     taint.dump();
                     Some(Value::tainted(taint))
                 }
@@ -121,7 +141,7 @@ impl<'f, 'a> Engine<'f, 'a> {
         }
         if on_entity && listed(sources::DUMP_METHODS, name) {
             let mut taint = recv.taint.clone();
-            taint.params = 0;
+            taint.params = Flow::default();
             taint.dump();
             return Some(Value::tainted(taint));
         }
@@ -159,7 +179,9 @@ impl<'f, 'a> Engine<'f, 'a> {
         }
         let repository = match recv.ty.as_deref() {
             Some(ty) => sources::ENTITY_REPOSITORIES.contains(&ty),
-            None => hint.is_some_and(|h| REPOSITORY_HINTS.iter().any(|r| sources::contains_ic(h, r))),
+            None => {
+                hint.is_some_and(|h| REPOSITORY_HINTS.iter().any(|r| sources::contains_ic(h, r)))
+            }
         };
         if fetch && repository {
             let what = recv
@@ -300,6 +322,23 @@ fn framework_object<'a>(
         return Some(Value::object("Magento\\Framework\\Event"));
     }
     None
+}
+
+/// Event data by key: `$observer->getData('order')` is `getOrder()`.
+fn entity_key<'a>(key: &str) -> Option<Value<'a>> {
+    let (bits, what) = match key {
+        "order" => (kind::ENTITY, "order"),
+        "customer" => (kind::ENTITY, "customer"),
+        "quote" => (kind::ENTITY, "quote"),
+        "address" | "billing_address" | "shipping_address" => (kind::ENTITY, "address"),
+        "payment" => (kind::PAYMENT, "payment"),
+        _ => return None,
+    };
+    Some(Value::tainted(Taint::source(
+        bits,
+        what,
+        &format!("getData('{key}')"),
+    )))
 }
 
 /// A path under a directory: `pub/media` + `rx/a.csv`.

@@ -1,13 +1,22 @@
 //! PHP analysis on a real parser: personal and card data flows (family 3),
 //! malware in PHP (family 2) and transport and session checks (family 6).
 //!
-//! Each `.php` and `.phtml` file is parsed once with mago and its names
-//! resolved (`parse.rs`, the only code that knows mago's tree), lowered to
-//! a small IR (`ir.rs`), and walked once by a taint engine (`engine.rs`,
-//! `eval.rs`, `calls.rs`, `methods.rs`) that tracks where data comes from
-//! (`sources.rs`) and where it goes (`sinks.rs`, `dispatch.rs`). The rule
-//! families read what the engine sees: `flows.rs`, `malware.rs`,
-//! `transport.rs`; `capabilities.rs` lists hosts and written paths.
+//! The pipeline, file by file:
+//!
+//! 1. `parse.rs`, `parse_expr.rs`: mago parses the file once and
+//!    resolves its names; the tree is lowered into a small IR (`ir.rs`)
+//!    in the parse arena. Only these two files know mago's shapes.
+//! 2. `relevance.rs`: a quick walk picks the functions that contain
+//!    something a check reports on (and the methods linked to them).
+//! 3. The taint engine walks those: `engine.rs` (statements, summaries
+//!    of same-class methods), `eval.rs` and `state.rs` (expressions,
+//!    variables, properties, constants), `calls.rs` and `methods.rs`
+//!    (what calls return), with `value.rs` for what a value carries.
+//!    Where data comes from is data in `sources.rs`; where it must not go
+//!    is data in `sinks.rs`, applied to each call by `dispatch.rs`.
+//! 4. The families decide what to report: `flows.rs` (family 3),
+//!    `malware.rs` (family 2), `transport.rs` (family 6), through
+//!    `report.rs`; `capabilities.rs` lists hosts and written paths.
 //!
 //! What the engine does not do, on purpose: follow calls into other
 //! classes or files (each file is analysed alone, so files scan in
@@ -26,10 +35,12 @@ mod malware;
 mod methods;
 mod parse;
 mod parse_expr;
+mod relevance;
 mod report;
 mod rules;
 mod sinks;
 mod sources;
+mod state;
 mod transport;
 mod value;
 
@@ -52,6 +63,7 @@ use engine::{Engine, Settings};
 use report::Report;
 
 pub use rules::RULES;
+pub use sources::PHI_TERMS;
 
 /// The PHP detector: one parse per file, three families of checks.
 #[derive(Debug, Default)]
@@ -140,42 +152,54 @@ impl Detector for PhpDetector {
 fn deep_stack(bytes: &[u8]) -> Option<usize> {
     let (mut depth, mut max_depth, mut chain, mut max_chain) = (0i64, 0i64, 0usize, 0usize);
     for &b in bytes {
-        match b {
-            b'(' | b'[' | b'{' => {
+        match BYTE_CLASS[usize::from(b)] {
+            0 => {}
+            OPEN => {
                 depth += 1;
                 max_depth = max_depth.max(depth);
             }
-            b')' | b']' | b'}' => depth -= 1,
-            b';' => chain = 0,
-            b'.' | b'+' | b'-' | b'*' | b'/' | b'|' | b'&' | b'?' | b'^' | b'%' => {
+            CLOSE => depth -= 1,
+            END => chain = 0,
+            _ => {
                 chain += 1;
                 max_chain = max_chain.max(chain);
             }
-            _ => {}
         }
     }
     let levels = max_chain.max(usize::try_from(max_depth).unwrap_or(0) * 8);
     (levels > 400).then(|| (64 << 20) + levels.min(200_000) * (8 << 10))
 }
 
+const OPEN: u8 = 1;
+const CLOSE: u8 = 2;
+const END: u8 = 3;
+const OPERATOR: u8 = 4;
+
+/// What each byte means to [`deep_stack`]; most bytes mean nothing.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b'(' as usize] = OPEN;
+    table[b'[' as usize] = OPEN;
+    table[b'{' as usize] = OPEN;
+    table[b')' as usize] = CLOSE;
+    table[b']' as usize] = CLOSE;
+    table[b'}' as usize] = CLOSE;
+    table[b';' as usize] = END;
+    let operators = b".+-*/|&?^%";
+    let mut i = 0;
+    while i < operators.len() {
+        table[operators[i] as usize] = OPERATOR;
+        i += 1;
+    }
+    table
+};
+
 /// Parses one file and runs every PHP check on that one parse. A file
 /// with syntax errors is reported as unreadable and what parsed is still
 /// checked: a backdoor does not become harmless by being half broken.
 fn analyse(settings: &Settings, path: &str, bytes: &[u8]) -> (Vec<Finding>, Vec<Capability>) {
     let arena = Bump::new();
-    if std::env::var("PHP_PHASE").as_deref() == Ok("mago") {
-        let p = mago_syntax::parser::parse_file_content(&arena, mago_database::file::FileId::new(b"x"), bytes);
-        return (Vec::new(), if p.statements.is_empty() { Vec::new() } else { Vec::new() });
-    }
-    if std::env::var("PHP_PHASE").as_deref() == Ok("names") {
-        let p = mago_syntax::parser::parse_file_content(&arena, mago_database::file::FileId::new(b"x"), bytes);
-        let n = mago_names::resolver::NameResolver::new(&arena).resolve(p);
-        return (Vec::new(), if n.is_empty() { Vec::new() } else { Vec::new() });
-    }
     let file = parse::parse(&arena, bytes);
-    if std::env::var("PHP_PHASE").as_deref() == Ok("lower") {
-        return (Vec::new(), if file.top.is_empty() { Vec::new() } else { Vec::new() });
-    }
     let mut report = Report::new(path, bytes);
     capabilities::hosts(&mut report, &file.urls);
     capabilities::logger_files(&mut report, &file.classes);

@@ -34,9 +34,6 @@ pub fn parse<'a>(arena: &'a Bump, bytes: &[u8]) -> File<'a> {
             .errors
             .push((error.span().start.offset, error.to_string()));
     }
-    lower.out.uses_guzzle = names
-        .iter()
-        .any(|(_, _, name, _)| name.starts_with(b"GuzzleHttp\\"));
     lower.out
 }
 
@@ -52,7 +49,7 @@ pub(super) struct Lower<'n, 'a> {
 }
 
 /// Moves `items` into the arena.
-pub(super) fn bump<'a, T>(arena: &'a Bump, items: impl IntoIterator<Item = T>) -> &'a [T] {
+pub(super) fn bump<T>(arena: &Bump, items: impl IntoIterator<Item = T>) -> &[T] {
     bumpalo::collections::Vec::from_iter_in(items, arena).into_bump_slice()
 }
 
@@ -101,10 +98,7 @@ impl<'n, 'a> Lower<'n, 'a> {
     }
 
     /// Lowers a run of statements, hoisting declarations.
-    pub fn stmts<'s>(
-        &mut self,
-        list: impl Iterator<Item = &'s m::Statement<'a>>,
-    ) -> &'a [Stmt<'a>]
+    pub fn stmts<'s>(&mut self, list: impl Iterator<Item = &'s m::Statement<'a>>) -> &'a [Stmt<'a>]
     where
         'a: 's,
     {
@@ -176,6 +170,11 @@ impl<'n, 'a> Lower<'n, 'a> {
                 self.out.functions.push(func);
             }
             S::Block(b) => out.push(Stmt::Block(self.stmts(b.statements.iter()))),
+            S::Constant(c) => {
+                for item in c.items.iter() {
+                    out.push(Stmt::Expr(self.expr(item.value)));
+                }
+            }
             S::Declare(d) => match &d.body {
                 m::DeclareBody::Statement(s) => self.stmt(s, out),
                 m::DeclareBody::ColonDelimited(b) => {

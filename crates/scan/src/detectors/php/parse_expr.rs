@@ -106,7 +106,10 @@ impl<'n, 'a> Lower<'n, 'a> {
                     body: self.stmts(c.body.statements.iter()),
                 };
                 let uses = match &c.use_clause {
-                    Some(u) => bump(self.arena, u.variables.iter().map(|v| var_name(v.variable.name))),
+                    Some(u) => bump(
+                        self.arena,
+                        u.variables.iter().map(|v| var_name(v.variable.name)),
+                    ),
                     None => &[],
                 };
                 ExprKind::Closure {

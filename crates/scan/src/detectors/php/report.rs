@@ -34,6 +34,9 @@ pub struct SinkSite {
     pub path: Option<Rc<str>>,
     /// The sink was recognised by the receiver's name, not its class.
     pub by_name: bool,
+    /// Stored under a key the code does not name, so it may not be the
+    /// sensitive field: reported a step lower.
+    pub unnamed_key: bool,
 }
 
 /// What a finding says beyond its rule's defaults.
@@ -107,7 +110,7 @@ impl<'r> Report<'r> {
     /// Reports a finding of `rule`.
     pub fn emit(&mut self, rule: &RuleInfo, emit: Emit<'_>) {
         let location = self.location(emit.span.start);
-        let mut snippet = self.line_at(emit.span.start);
+        let mut snippet = hide_secrets(&self.line_at(emit.span.start));
         let mut evidence = self.text(emit.span);
         if let Some(secret) = emit.secret.filter(|s| !s.is_empty()) {
             snippet = snippet.replace(secret, &redact(secret));
@@ -202,6 +205,77 @@ impl<'r> Report<'r> {
     }
 }
 
+/// The line of code a finding shows may hold a key next to the data it
+/// is about (`['key' => 'sk_live_…', 'email' => $email]`). Quoted
+/// literals that look like secrets (long, no spaces, not a URL, letters
+/// and digits, high entropy) are shown redacted.
+fn hide_secrets(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find(['\'', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let body = &rest[open + 1..];
+        let Some(close) = body.find(quote) else {
+            rest = body;
+            break;
+        };
+        let literal = &body[..close];
+        if looks_secret(literal) {
+            out.push_str(&redact(literal));
+        } else {
+            out.push_str(literal);
+        }
+        out.push(quote);
+        rest = &body[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn looks_secret(text: &str) -> bool {
+    let long = text.chars().count() >= 20;
+    let plain = !text.contains(char::is_whitespace) && !text.contains("://");
+    let mixed =
+        text.chars().any(|c| c.is_ascii_digit()) && text.chars().any(|c| c.is_ascii_alphabetic());
+    long && plain && mixed && entropy(text) >= 3.5
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(text: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in text.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let len = text.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
 fn memchr_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hide_secrets;
+
+    #[test]
+    fn keys_beside_the_data_are_redacted_in_snippets_but_urls_and_words_are_not() {
+        let line = "$this->curl->post('https://api.partner.test/v1', ['key' => 'sk_live_U4nqABsmRnHuLY6OaXxTxU2J', 'em' => $email]);";
+        let shown = hide_secrets(line);
+        assert!(!shown.contains("U4nqABsmRnHuLY6OaXxTxU2J"), "{shown}");
+        assert!(shown.contains("'sk_l…(32 chars)'"), "{shown}");
+        assert!(shown.contains("https://api.partner.test/v1"), "{shown}");
+        assert_eq!(
+            hide_secrets("log('Customer signed in', $x)"),
+            "log('Customer signed in', $x)"
+        );
+    }
 }

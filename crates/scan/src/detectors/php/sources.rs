@@ -367,7 +367,9 @@ pub const IDENTITY_KEYS: &[&str] = &[
     "gender",
 ];
 
-/// Keys of card data.
+/// Keys of card data. They match as the last words of a key:
+/// `payment_cc_number` is one, `cvc_result` (a gateway's verdict) and
+/// `cc_number_enc` (encrypted) are not.
 pub const CARD_KEYS: &[&str] = &[
     "cc_number",
     "cc_cid",
@@ -379,8 +381,6 @@ pub const CARD_KEYS: &[&str] = &[
     "cvc",
     "pan",
     "security_code",
-    "additional_data",
-    "additional_information",
 ];
 
 /// Namespaces and class-name words of objects that may carry personal
@@ -456,12 +456,29 @@ impl Lexicon {
     /// The vocabulary with `phi_terms` as the health lexicon.
     pub fn new(phi_terms: &[Cow<'static, str>]) -> Lexicon {
         let mut entries: Vec<(String, u16, &'static str)> = Vec::new();
-        entries.extend(CARD_KEYS.iter().map(|t| (t.to_string(), kind::CARD, "card data")));
-        entries.extend(phi_terms.iter().map(|t| (snake(t), kind::PHI, "health data")));
-        entries.extend(IDENTITY_KEYS.iter().map(|t| (t.to_string(), kind::PHI, "personal data")));
-        let patterns: Vec<String> =
-            entries.iter().flat_map(|(t, _, _)| [t.clone(), t.replace('_', "")]).collect();
-        let prefilter = AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns).ok();
+        entries.extend(
+            CARD_KEYS
+                .iter()
+                .map(|t| (t.to_string(), kind::CARD, "card data")),
+        );
+        entries.extend(
+            phi_terms
+                .iter()
+                .map(|t| (snake(t), kind::PHI, "health data")),
+        );
+        entries.extend(
+            IDENTITY_KEYS
+                .iter()
+                .map(|t| (t.to_string(), kind::PHI, "personal data")),
+        );
+        let patterns: Vec<String> = entries
+            .iter()
+            .flat_map(|(t, _, _)| [t.clone(), t.replace('_', "")])
+            .collect();
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .ok();
         Lexicon { entries, prefilter }
     }
 
@@ -477,13 +494,17 @@ impl Lexicon {
         let key = snake(name);
         self.entries
             .iter()
-            .find(|(term, _, _)| has_term(&key, term))
+            .find(|(term, bits, _)| match *bits {
+                kind::CARD => key == *term || key.ends_with(&format!("_{term}")),
+                _ => has_term(&key, term),
+            })
             .map(|(_, bits, label)| (*bits, format!("{label} '{key}'")))
     }
 
     /// Whether a name holds health data by the lexicon.
     pub fn is_phi(&self, name: &str) -> bool {
-        self.kind_of(name).is_some_and(|(_, what)| what.starts_with("health"))
+        self.kind_of(name)
+            .is_some_and(|(_, what)| what.starts_with("health"))
     }
 }
 
@@ -541,11 +562,16 @@ mod tests {
             key_kind("date_of_birth", &lexicon()).map(|k| k.0),
             Some(kind::PHI)
         );
-        assert_eq!(key_kind("cc_cid", &lexicon()).map(|k| k.0), Some(kind::CARD));
         assert_eq!(
-            key_kind("KEY_ADDITIONAL_DATA", &lexicon()).map(|k| k.0),
+            key_kind("cc_cid", &lexicon()).map(|k| k.0),
             Some(kind::CARD)
         );
+        assert_eq!(
+            key_kind("card_cvc", &lexicon()).map(|k| k.0),
+            Some(kind::CARD)
+        );
+        assert_eq!(key_kind("cvcResult", &lexicon()), None);
+        assert_eq!(key_kind("cc_number_enc", &lexicon()), None);
     }
 
     #[test]

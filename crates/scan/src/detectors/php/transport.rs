@@ -26,26 +26,44 @@ fn falsy(v: &Value<'_>) -> bool {
 /// An array element that configures TLS: Guzzle `'verify' => false`,
 /// stream contexts `'verify_peer' => false`, Laminas `sslverifypeer`,
 /// `CURLOPT_SSL_VERIFYPEER => false` in option arrays.
+///
+/// Guzzle's `verify` is a common word, so it is only returned (as the
+/// span to report) and reported once the array reaches a Guzzle client.
 pub fn array_option<'a>(
     engine: &mut Engine<'_, 'a>,
     item: &Item<'a>,
     key: &Value<'a>,
     value: &Value<'a>,
-) {
-    let Some(key_expr) = &item.key else { return };
+) -> Option<Span> {
+    let key_expr = item.key.as_ref()?;
     let name = key.exact_text().map(str::to_ascii_lowercase);
     let constant = constant_name(key_expr);
+    if matches!(
+        (name.as_deref(), constant),
+        (Some("verify"), _) | (_, Some("VERIFY"))
+    ) {
+        return falsy(value).then_some(key_expr.span);
+    }
     let off = match (name.as_deref(), constant) {
-        (Some("verify"), _) => engine.file.uses_guzzle && falsy(value),
         (Some("allow_self_signed"), _) => value.scalar == Some(Scalar::Bool(true)),
         (Some(n), _) if VERIFY_KEYS.contains(&n) => falsy(value),
-        (_, Some("VERIFY")) => falsy(value),
         (_, Some(c)) if c.starts_with("CURLOPT_SSL_VERIFY") => falsy(value),
         _ => false,
     };
     if off {
         let label = constant.map(str::to_string).or(name).unwrap_or_default();
         tls_off(&mut engine.out, key_expr.span, &label);
+    }
+    None
+}
+
+/// A Guzzle client or call given options that turn verification off.
+pub fn guzzle_options(report: &mut Report<'_>, class: Option<&str>, vals: &[Value<'_>]) {
+    if !class.is_some_and(|c| c.starts_with("GuzzleHttp\\")) {
+        return;
+    }
+    for span in vals.iter().filter_map(|v| v.verify_off) {
+        tls_off(report, span, "verify");
     }
 }
 

@@ -58,14 +58,49 @@ pub struct Origin {
 /// The most origins a value remembers; messages name two or three.
 const MAX_ORIGINS: usize = 4;
 
+/// Which parameters of the function being analysed flow into a value,
+/// as bits, and how: as they are, through a hash, or with card numbers
+/// masked. A method's summary keeps this, so that `send(hash($email))`
+/// inside a helper is still a hash when a caller passes an email.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flow {
+    pub plain: u16,
+    pub hashed: u16,
+    pub masked: u16,
+}
+
+impl Flow {
+    /// Parameter `bits` flowing as they are.
+    pub fn plain(bits: u16) -> Flow {
+        Flow {
+            plain: bits,
+            ..Flow::default()
+        }
+    }
+
+    /// Whether no parameter flows here.
+    pub fn is_empty(self) -> bool {
+        self.plain | self.hashed | self.masked == 0
+    }
+
+    /// Both flows.
+    pub fn union(self, other: Flow) -> Flow {
+        Flow {
+            plain: self.plain | other.plain,
+            hashed: self.hashed | other.hashed,
+            masked: self.masked | other.masked,
+        }
+    }
+}
+
 /// The taint of one value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Taint {
     /// Kind bits (see [`kind`]).
     pub kinds: u16,
-    /// Parameters of the function being analysed that flow here, as bits;
-    /// they make the function's summary.
-    pub params: u16,
+    /// Parameters of the function being analysed that flow here; they
+    /// make the function's summary.
+    pub params: Flow,
     /// How many decoders were applied in a row.
     pub decode_depth: u8,
     /// Where the kinds came from.
@@ -83,7 +118,7 @@ impl Taint {
         };
         Taint {
             kinds: kind,
-            params: 0,
+            params: Flow::default(),
             decode_depth: 0,
             origins: vec![origin],
         }
@@ -112,7 +147,7 @@ impl Taint {
             self.origins.len(),
         );
         self.kinds |= other.kinds;
-        self.params |= other.params;
+        self.params = self.params.union(other.params);
         self.decode_depth = self.decode_depth.max(other.decode_depth);
         for origin in &other.origins {
             if self.origins.len() >= MAX_ORIGINS {
@@ -206,6 +241,9 @@ pub struct Value<'a> {
     pub text: Option<Rc<str>>,
     /// Where the string literal its text starts with is written.
     pub at: Option<Span>,
+    /// An option array that says `'verify' => false`, and where: reported
+    /// when it reaches a Guzzle client.
+    pub verify_off: Option<Span>,
     pub scalar: Option<Scalar>,
     /// The class of an object, fully qualified.
     pub ty: Option<Cow<'a, str>>,
@@ -259,6 +297,7 @@ impl<'a> Value<'a> {
         if self.choices != other.choices {
             self.choices = None;
         }
+        self.verify_off = self.verify_off.or(other.verify_off);
         changed
     }
 }

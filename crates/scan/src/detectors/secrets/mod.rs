@@ -9,10 +9,10 @@
 //! - pattern rules, kept as data in `rules.toml` (vendor key formats, PEM
 //!   blocks, JWTs, credentials in URLs and DSNs, and a generic
 //!   "secret-looking name = random-looking literal" rule at low confidence),
-//!   run by [`engine`] behind a keyword prefilter;
-//! - path rules ([`paths`]): an `app/etc/env.php`, `.env` or `auth.json`
+//!   run by `engine` behind a keyword prefilter;
+//! - path rules (`paths`): an `app/etc/env.php`, `.env` or `auth.json`
 //!   should never ship at all;
-//! - filters ([`filters`]): placeholders, template values and test-mode keys
+//! - filters (`filters`): placeholders, template values and test-mode keys
 //!   are dropped, not reported low.
 //!
 //! A finding points at the secret itself (line and column), shows only its
