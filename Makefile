@@ -4,7 +4,9 @@
 #               extensions from fixtures/, and list what was stored
 #   make test   install what the tests need (as root), lint, run every test
 #   make lint   rustfmt and clippy, warnings denied
-#   make bench  the figures named in the issues, beside a peer's
+#   make bench  the figures named in the issues, beside semgrep and
+#               detect-secrets (installed into target/bench-venv); the
+#               peers take tens of minutes on the generated 200 MB tree
 
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/formulary
@@ -35,8 +37,13 @@ test: deps lint
 demo: build
 	@scripts/demo.sh $(BIN) $(DATA)
 
+# make bench BENCH_PATH=/some/tree scans that folder instead of a generated one
+BENCH_PATH ?=
+
 bench:
 	$(CARGO) run --release -q -p formulary-unpack --example bench
+	@scripts/bench-peers.sh
+	$(CARGO) run --release -q -p formulary-scan --example bench -- $(BENCH_PATH)
 
 # Removes the demo registry (everything in registry-data/ but its README).
 clean-demo:
