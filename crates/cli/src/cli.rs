@@ -46,6 +46,11 @@ pub enum Command {
         /// What to ingest.
         #[arg(required = true, value_name = "SOURCE")]
         sources: Vec<String>,
+
+        /// Sign the ingest as its requester with this trusted key; that key
+        /// can then never be the version's only approver.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
 
     /// Scan an extension for secrets, malware and PHI/card-data leaks.
@@ -79,6 +84,171 @@ pub enum Command {
         #[command(subcommand)]
         command: ReviewCommand,
     },
+
+    /// Approve a version: sign a statement with your key and record it.
+    Approve {
+        #[command(flatten)]
+        target: Decision,
+        /// A note for the record: what you checked.
+        #[arg(long)]
+        note: Option<String>,
+        /// For a delta review: the approved version you diffed from.
+        #[arg(long, value_name = "VERSION")]
+        base: Option<String>,
+    },
+
+    /// Reject a pending version, for good: its archive can never be approved.
+    Reject {
+        #[command(flatten)]
+        target: Decision,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+
+    /// Revoke an approved version, for good: it is no longer served.
+    Revoke {
+        #[command(flatten)]
+        target: Decision,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+
+    /// Make, trust, revoke and list signing keys.
+    Key {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+
+    /// Show, verify and export the transparency log.
+    Log {
+        /// What to do.
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+
+    /// Check a composer.lock (and vendor/) against approvals, or an
+    /// evidence bundle on its own, offline.
+    ///
+    /// Exit 0: everything verifies; 1: something failed (listed);
+    /// 2: the check could not run.
+    Verify {
+        /// The composer.lock to check; omit it to check only --bundle.
+        #[arg(value_name = "LOCK", required_unless_present = "bundle")]
+        lock: Option<PathBuf>,
+        /// Also check each installed package folder in this vendor/.
+        #[arg(long, value_name = "DIR", requires = "lock")]
+        vendor: Option<PathBuf>,
+        /// Check against this evidence bundle instead of the data folder.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// The registry key to trust, as printed by `formulary log show`
+        /// (`NAME+ID+KEY`); without it the bundle's own key is used.
+        #[arg(long, value_name = "VKEY")]
+        registry_key: Option<String>,
+        #[command(flatten)]
+        state: StateDir,
+    },
+}
+
+/// A version and the key that decides on it.
+#[derive(Debug, clap::Args)]
+pub struct Decision {
+    /// The package, vendor/name.
+    pub name: String,
+    /// The version.
+    pub version: String,
+    /// Your private key file (from `formulary key new`).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+}
+
+/// Where the client keeps the checkpoints it has verified.
+#[derive(Debug, clap::Args)]
+pub struct StateDir {
+    /// Folder of last-seen checkpoints (default: $XDG_STATE_HOME/formulary
+    /// or ~/.local/state/formulary).
+    #[arg(long = "state", value_name = "DIR", env = "FORMULARY_STATE")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `formulary key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new Ed25519 key pair: FILE (private, 0600) and FILE.pub.
+    New {
+        /// Whose key it is (no spaces or `+`).
+        #[arg(long)]
+        name: String,
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Accept a public key for a role.
+    Trust {
+        /// The public key file (FILE.pub from `key new`).
+        #[arg(value_name = "FILE.pub")]
+        file: PathBuf,
+        /// The person or system it belongs to; approvals count by name.
+        #[arg(long)]
+        name: String,
+        /// reviewer, intake or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: formulary_trust::statement::Role,
+    },
+    /// Stop accepting a key; what it signed before stays valid.
+    Revoke {
+        /// The key id (or its first 8+ characters).
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Every key the registry has trusted.
+    List,
+}
+
+/// `formulary log …`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// The registry key, the latest checkpoint and the newest statements.
+    Show {
+        /// How many statements to list (newest last).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Recompute the tree, check every signature and statement, compare
+    /// with the store, and check consistency with the last checkpoint seen.
+    Verify {
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// Write an evidence bundle an auditor checks with `formulary verify --bundle`.
+    Export {
+        /// The audit period's first day (YYYY-MM-DD) or instant (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Where to write the bundle.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The inclusion proof of one statement (C2SP tlog-proof form).
+    Proof {
+        /// The statement's log index.
+        index: u64,
+        /// The tree size to prove against (default: the whole log).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// The consistency proof between two checkpoints.
+    Consistency {
+        /// The older tree size.
+        old: u64,
+        /// The newer tree size (default: the whole log).
+        new: Option<u64>,
+    },
 }
 
 /// What `formulary scan` prints.
@@ -101,6 +271,19 @@ pub enum ReviewCommand {
         #[arg(long)]
         state: Option<String>,
     },
+    /// One version: findings, capabilities, provenance, decisions so far,
+    /// and what policy still requires.
+    Show {
+        /// The package, vendor/name.
+        name: String,
+        /// The version.
+        version: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<formulary_trust::statement::Role, String> {
+    formulary_trust::statement::Role::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a role: use reviewer, intake or admin"))
 }
 
 fn parse_severity(text: &str) -> Result<formulary_scan::Severity, String> {

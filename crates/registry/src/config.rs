@@ -22,6 +22,60 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// Composer repositories that `ingest vendor/name[:constraint]` reads.
     pub upstream: Vec<UpstreamConfig>,
+    /// How many reviewers a version needs.
+    pub policy: PolicySettings,
+}
+
+/// The review policy: how many distinct reviewers approve a version.
+/// Logged as a `policy` statement before the decisions it governs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicySettings {
+    /// Distinct reviewers (never the requester) for an ordinary version.
+    pub reviewers: u32,
+    /// Distinct reviewers for a version with a finding at or above
+    /// `high_risk_severity`.
+    pub high_risk_reviewers: u32,
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub high_risk_severity: String,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        let body = crate::ledger::default_policy();
+        PolicySettings {
+            reviewers: body.reviewers,
+            high_risk_reviewers: body.high_risk_reviewers,
+            high_risk_severity: body.high_risk_severity,
+        }
+    }
+}
+
+impl PolicySettings {
+    /// Refuses thresholds of zero and unknown severities.
+    pub fn check(&self) -> Result<(), String> {
+        if self.reviewers == 0 || self.high_risk_reviewers == 0 {
+            return Err(
+                "[policy] reviewers and high_risk_reviewers must be at least 1".to_string(),
+            );
+        }
+        if crate::ledger::severity_rank(&self.high_risk_severity).is_none() {
+            return Err(format!(
+                "[policy] high_risk_severity {:?} is not critical, high, medium, low or info",
+                self.high_risk_severity
+            ));
+        }
+        Ok(())
+    }
+
+    /// The policy as the statement that logs it.
+    pub fn to_body(&self) -> formulary_trust::statement::PolicyBody {
+        formulary_trust::statement::PolicyBody {
+            reviewers: self.reviewers,
+            high_risk_reviewers: self.high_risk_reviewers,
+            high_risk_severity: self.high_risk_severity.clone(),
+        }
+    }
 }
 
 /// How patient the fetcher is with the network.
@@ -58,16 +112,25 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| RegistryError::Config {
+        let config: Config = toml::from_str(&text).map_err(|e| RegistryError::Config {
             path: path.to_path_buf(),
             reason: e.message().to_string(),
-        })
+        })?;
+        config
+            .policy
+            .check()
+            .map_err(|reason| RegistryError::Config {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+        Ok(config)
     }
 
     /// The text `formulary init` writes: every default, commented out.
     pub fn template() -> String {
         let limits = Limits::default();
         let fetch = FetchSettings::default();
+        let policy = PolicySettings::default();
         format!(
             "# formulary.toml: settings for this registry.\n\
              # Every setting shows its default, commented out; uncomment a\n\
@@ -92,7 +155,15 @@ impl Config {
              # in order. Credentials come from auth.json in this folder, then\n\
              # COMPOSER_HOME's auth.json, and the COMPOSER_AUTH variable.\n\
              # [[upstream]]\n\
-             # url = \"https://repo.magento.com\"\n",
+             # url = \"https://repo.magento.com\"\n\
+             \n\
+             # Review policy, logged as a signed statement before the decisions\n\
+             # it governs. Reviewers count once per person (key name), and the\n\
+             # key that requested an ingest can never approve it.\n\
+             [policy]\n\
+             # reviewers = {}\n\
+             # high_risk_reviewers = {}\n\
+             # high_risk_severity = \"{}\"\n",
             limits.max_archive_bytes,
             limits.max_entries,
             limits.max_total_bytes,
@@ -101,6 +172,9 @@ impl Config {
             limits.max_json_depth,
             fetch.timeout_secs,
             fetch.retries,
+            policy.reviewers,
+            policy.high_risk_reviewers,
+            policy.high_risk_severity,
         )
     }
 }

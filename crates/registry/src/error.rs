@@ -128,4 +128,68 @@ pub enum RegistryError {
         /// The version, escaped for printing.
         version: String,
     },
+
+    /// A statement the review rules refuse.
+    #[error(transparent)]
+    Refused(#[from] crate::refusal::Refusal),
+
+    /// A package name that Composer would not accept.
+    #[error(transparent)]
+    Name(#[from] formulary_composer::NameError),
+
+    /// A version the registry does not hold.
+    #[error("{package} {version} is not stored in this registry; see `formulary review list`")]
+    UnknownVersion {
+        /// The package.
+        package: String,
+        /// The version asked for.
+        version: String,
+    },
+
+    /// A key the registry does not know.
+    #[error("key {0} is not known to this registry; see `formulary key list`")]
+    UnknownKey(String),
+
+    /// The log does not verify.
+    #[error("log verification failed: {0}")]
+    LogBroken(String),
+
+    /// The log is not an extension of what this client saw before.
+    #[error(
+        "SECURITY ERROR: the registry's log has forked or been rewound: {detail}. \
+         Keep both checkpoints as evidence (run with --json to print them) and stop \
+         trusting this registry until it is explained"
+    )]
+    Fork {
+        /// What differs.
+        detail: String,
+        /// The checkpoint this client saw.
+        saved: String,
+        /// The checkpoint the log has now.
+        latest: String,
+    },
+
+    /// No entry at that index in a tree of that size.
+    #[error("the log has no entry {index} in a tree of {size} entries; see `formulary log show`")]
+    NoSuchEntry {
+        /// The index asked for.
+        index: u64,
+        /// The tree size.
+        size: u64,
+    },
+
+    /// No consistency proof between those sizes.
+    #[error(
+        "no consistency proof from {old} to {new} entries: need 0 < OLD <= NEW <= the log's size"
+    )]
+    NoSuchCheckpoints {
+        /// The older size.
+        old: u64,
+        /// The newer size.
+        new: u64,
+    },
+
+    /// An evidence bundle does not verify.
+    #[error("evidence bundle does not verify: {0}")]
+    BundleBroken(String),
 }

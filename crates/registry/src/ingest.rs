@@ -15,7 +15,10 @@
 use formulary_composer::Version;
 use formulary_fetch::{AuthStore, FetchConfig, Fetched, Fetcher, Source, Upstream};
 use formulary_scan::{ScanOptions, ScanReport, Scanner, SeverityCounts};
-use formulary_store::{InsertOutcome, VersionRecord, VersionState};
+use formulary_store::{FileDigest, VersionRecord, VersionState};
+use formulary_trust::envelope::Envelope;
+use formulary_trust::statement::{findings_digest, Body, IngestBody, Statement};
+use formulary_trust::SigningKey;
 use formulary_unpack::Unpacked;
 use serde::Serialize;
 use sha1::Sha1;
@@ -23,6 +26,7 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::record::status_of;
 use crate::{Registry, RegistryError};
 
 /// Whether an ingest added something.
@@ -76,12 +80,26 @@ impl Registry {
         })?)
     }
 
-    /// Fetches, checks and stores one source as a pending version.
+    /// Fetches, checks and stores one source as a pending version, for
+    /// the local operator (the registry key signs the ingest statement).
     pub fn ingest(
         &self,
         fetcher: &Fetcher,
         source: &Source,
         now: OffsetDateTime,
+    ) -> Result<IngestReport, RegistryError> {
+        self.ingest_as(fetcher, source, now, None)
+    }
+
+    /// Like [`Registry::ingest`], with the ingest statement signed by the
+    /// requester's own trusted key: policy then never lets that key be the
+    /// version's only approver.
+    pub fn ingest_as(
+        &self,
+        fetcher: &Fetcher,
+        source: &Source,
+        now: OffsetDateTime,
+        requester: Option<&SigningKey>,
     ) -> Result<IngestReport, RegistryError> {
         let fetched = fetcher.fetch(source)?;
         let scratch = self.scratch_dir()?;
@@ -94,7 +112,7 @@ impl Registry {
             files: unpacked.files.len(),
             findings: scan.counts(),
         };
-        self.store_checked(&fetched.bytes, &record, summary)
+        self.store_checked(&fetched.bytes, &record, summary, requester)
     }
 
     /// Auth files in Composer's order: this registry's, then COMPOSER_HOME's.
@@ -141,6 +159,24 @@ impl Registry {
             manifest,
             ingested_at: whole_seconds(now).format(&Rfc3339).unwrap_or_default(),
             scan: formulary_scan::render::json::to_value(scan),
+            requested_by: None,
+            max_severity: scan
+                .findings
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .map(|s| s.to_string()),
+            findings_digest: findings_digest(scan.findings.iter().map(|f| f.fingerprint.as_str())),
+            ingest_index: None,
+            decisions: Vec::new(),
+            files: unpacked
+                .files
+                .iter()
+                .map(|f| FileDigest {
+                    path: f.path.clone(),
+                    sha256: f.sha256.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -150,6 +186,7 @@ impl Registry {
         bytes: &[u8],
         record: &VersionRecord,
         summary: Summary,
+        requester: Option<&SigningKey>,
     ) -> Result<IngestReport, RegistryError> {
         let report = |outcome| report_for(record, outcome, summary);
         if let Some(existing) = self
@@ -167,15 +204,27 @@ impl Registry {
             tracing::debug!(name = %record.name, version = %record.version, "same bytes already stored");
             return Ok(report(IngestOutcome::AlreadyPresent));
         }
-        // `insert_version` checks the same rule inside its transaction;
+        // The commit checks the same rule inside its transaction;
         // checking first keeps a refused archive's blob out of the store.
+        // A blob written by an ingest that then fails is harmless: it is
+        // content-addressed and no record points at it.
         self.store.put_blob(bytes)?;
-        let outcome = match self.store.insert_version(record)? {
-            InsertOutcome::Inserted => IngestOutcome::Stored,
-            InsertOutcome::AlreadyPresent => IngestOutcome::AlreadyPresent,
-        };
-        tracing::debug!(name = %record.name, version = %record.version, sha256 = %record.sha256, "ingested");
-        Ok(report(outcome))
+        let envelope = self.ingest_statement(record, requester);
+        let _guard = self.write_lock();
+        let recorded = self.append(&envelope, Some(record.clone()))?;
+        tracing::debug!(name = %record.name, version = %record.version, sha256 = %record.sha256, index = recorded.index, "ingested");
+        Ok(report(IngestOutcome::Stored))
+    }
+
+    /// The signed `ingest` statement for a new record.
+    fn ingest_statement(&self, record: &VersionRecord, requester: Option<&SigningKey>) -> Envelope {
+        let body = Body::Ingest(IngestBody {
+            subject: status_of(record).subject,
+            findings_digest: record.findings_digest.clone(),
+            max_severity: record.max_severity.clone(),
+        });
+        let key = requester.unwrap_or(&self.registry_key);
+        Statement::new(&key.key_id(), &self.now_rfc3339(), body).sign(key)
     }
 }
 

@@ -6,18 +6,41 @@
 //! the original bytes once under their sha256 and record the version. The
 //! command line and (later) the server are thin faces over this crate.
 
+mod bundle;
+mod client_state;
 mod config;
 mod error;
 mod ingest;
 mod init;
+mod keys;
 mod layout;
+pub mod ledger;
+pub mod lockcheck;
+mod record;
+mod refusal;
+pub mod replay;
+mod review;
+mod transparency;
 
-pub use config::{Config, FetchSettings, UpstreamConfig};
+pub use bundle::{verify_bundle, Bundle, BundleReport, Verified};
+pub use client_state::ClientState;
+pub use config::{Config, FetchSettings, PolicySettings, UpstreamConfig};
 pub use error::RegistryError;
 pub use ingest::{IngestOutcome, IngestReport};
 pub use layout::DataDir;
+pub use record::{status_of, Recorded};
+pub use refusal::Refusal;
+pub use review::{DecisionRequest, ReviewView};
+pub use transparency::{ConsistencyProof, InclusionProof, LogReport};
+
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use formulary_store::Store;
+use formulary_trust::{read_private_key, SigningKey};
+use time::OffsetDateTime;
+
+/// The source of "now" for statements; tests inject a fixed one.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// An opened registry: its data folder, its settings and its store.
 ///
@@ -27,6 +50,11 @@ pub struct Registry {
     dir: DataDir,
     config: Config,
     store: Store,
+    registry_key: SigningKey,
+    clock: Clock,
+    /// Serializes judge-then-commit, so no two statements are judged
+    /// against the same log position.
+    write: Mutex<()>,
 }
 
 impl Registry {
@@ -38,8 +66,7 @@ impl Registry {
     /// process could find its own lock still held.
     pub fn init(dir: DataDir) -> Result<Registry, RegistryError> {
         let store = init::init(&dir)?;
-        let config = Config::load(&dir.config_file())?;
-        Ok(Registry { dir, config, store })
+        Registry::assemble(dir, store)
     }
 
     /// Opens an existing registry: reads `formulary.toml`, then the store.
@@ -49,9 +76,42 @@ impl Registry {
                 dir: dir.root().to_path_buf(),
             });
         }
-        let config = Config::load(&dir.config_file())?;
+        Config::load(&dir.config_file())?;
         let store = Store::open(dir.root())?;
-        Ok(Registry { dir, config, store })
+        Registry::assemble(dir, store)
+    }
+
+    fn assemble(dir: DataDir, store: Store) -> Result<Registry, RegistryError> {
+        let config = Config::load(&dir.config_file())?;
+        let registry_key = read_private_key(&dir.registry_key())?;
+        Ok(Registry {
+            dir,
+            config,
+            store,
+            registry_key,
+            clock: Arc::new(OffsetDateTime::now_utc),
+            write: Mutex::new(()),
+        })
+    }
+
+    /// Replaces the clock that dates statements.
+    pub fn with_clock(mut self, clock: Clock) -> Registry {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, to the second, as RFC 3339 UTC.
+    pub fn now_rfc3339(&self) -> String {
+        use time::format_description::well_known::Rfc3339;
+        let now = (self.clock)();
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        now.format(&Rfc3339).unwrap_or_default()
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // A panic while holding the lock left no partial write (commits
+        // are transactions), so a poisoned lock is safe to take over.
+        self.write.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The data folder this registry lives in.

@@ -173,8 +173,12 @@ fn sarif_validator() -> Result<jsonschema::Validator, Box<dyn std::error::Error>
 
 /// `src/schema.json` of the serde-sarif package in this build.
 fn schema_path() -> Result<PathBuf, Box<dyn std::error::Error>> {
+    // Only this platform's packages: a fresh machine has not downloaded
+    // the Windows-only ones, and --offline would refuse to fetch them.
+    let host = host_triple()?;
     let output = std::process::Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()?;
     let metadata: Value = serde_json::from_slice(&output.stdout)?;
@@ -191,6 +195,18 @@ fn schema_path() -> Result<PathBuf, Box<dyn std::error::Error>> {
         return Err(format!("{} is missing", schema.display()).into());
     }
     Ok(schema)
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> Result<String, Box<dyn std::error::Error>> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let output = std::process::Command::new(rustc).arg("-vV").output()?;
+    let text = String::from_utf8(output.stdout)?;
+    let host = text
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .ok_or("rustc -vV printed no host line")?;
+    Ok(host.to_string())
 }
 
 /// The catalogue grows as families add rules; the snapshot keeps only the

@@ -18,7 +18,8 @@
 //!   disk before [`Store::insert_version`] returns.
 //!
 //! ```text
-//! DIR/db/                  sled: versions, digests, audit, meta
+//! DIR/db/                  sled: versions, digests, audit, meta, log,
+//!                          leaves, checkpoints, keys, banned
 //! DIR/db.lock, db.holder   the process lock and who holds it
 //! DIR/blobs/sha256/ab/...  archive bytes by sha256
 //! ```
@@ -26,6 +27,7 @@
 pub mod blobs;
 pub mod error;
 pub mod lock;
+pub mod log;
 pub mod records;
 mod versions;
 
@@ -36,7 +38,10 @@ use std::time::SystemTime;
 
 pub use blobs::{check_sha1, check_sha256, sha256_hex};
 pub use error::StoreError;
-pub use records::{AuditEntry, InsertOutcome, VersionRecord, VersionState};
+pub use log::{CheckpointSigner, Commit, Committed, VersionWrite};
+pub use records::{
+    AuditEntry, Ban, DecisionRef, FileDigest, InsertOutcome, KeyRecord, VersionRecord, VersionState,
+};
 
 use blobs::Blobs;
 use lock::DirLock;

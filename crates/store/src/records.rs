@@ -9,7 +9,12 @@
 //! | `versions` | `name` NUL `version_normalized` | [`VersionRecord`] |
 //! | `digests` | archive sha256 hex | JSON list of `versions` keys |
 //! | `audit` | sequence number, u64 big-endian | [`AuditEntry`] |
-//! | `meta` | `format`, `audit_next` | store format, next audit number |
+//! | `meta` | `format`, `audit_next`, `log_frontier`, `policy` | store format, next audit number, the log's compact range, the policy in force |
+//! | `log` | index, u64 big-endian | a signed statement envelope, verbatim |
+//! | `leaves` | index, u64 big-endian | its RFC 6962 leaf hash |
+//! | `checkpoints` | tree size, u64 big-endian | the registry's signed checkpoint |
+//! | `keys` | key id | [`KeyRecord`] |
+//! | `banned` | archive sha256 hex | [`Ban`]: rejected or revoked, never approvable |
 //!
 //! The NUL separator cannot occur in a package name or version, so keys of
 //! one package form a contiguous, prefix-scannable range. `digests` maps to
@@ -19,6 +24,8 @@
 use std::fmt;
 
 use formulary_composer::PackageName;
+use formulary_trust::statement::{Role, Verdict};
+use formulary_trust::PublicKey;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
@@ -31,7 +38,21 @@ pub const DIGESTS_TREE: &str = "digests";
 pub const AUDIT_TREE: &str = "audit";
 /// Tree of store-wide settings.
 pub const META_TREE: &str = "meta";
+/// Tree of log entries: index (u64 BE) to envelope bytes.
+pub const LOG_TREE: &str = "log";
+/// Tree of log leaf hashes: index (u64 BE) to 32 bytes.
+pub const LEAVES_TREE: &str = "leaves";
+/// Tree of signed checkpoints: tree size (u64 BE) to the signed note.
+pub const CHECKPOINTS_TREE: &str = "checkpoints";
+/// Tree of trusted keys: key id to [`KeyRecord`].
+pub const KEYS_TREE: &str = "keys";
+/// Tree of archive digests that may never be approved: sha256 to [`Ban`].
+pub const BANNED_TREE: &str = "banned";
 
+/// Key in `meta` holding the log's frontier (`formulary_trust::merkle::Frontier`).
+pub(crate) const FRONTIER_KEY: &[u8] = b"log_frontier";
+/// Key in `meta` holding the policy statement body in force.
+pub(crate) const POLICY_KEY: &[u8] = b"policy";
 /// Key in `meta` holding the store format.
 pub(crate) const FORMAT_KEY: &[u8] = b"format";
 /// Key in `meta` holding the next audit sequence number.
@@ -96,6 +117,103 @@ pub struct VersionRecord {
     /// before scanning existed.
     #[serde(default)]
     pub scan: serde_json::Value,
+    /// The key id that signed the ingest statement; `None` when the
+    /// registry itself took the version in for the local operator.
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    /// The most severe standing finding of the scan, if any.
+    #[serde(default)]
+    pub max_severity: Option<String>,
+    /// The digest of the findings (`formulary_trust::statement::findings_digest`);
+    /// a reviewer's statement must name the same one.
+    #[serde(default)]
+    pub findings_digest: String,
+    /// Log index of the ingest statement.
+    #[serde(default)]
+    pub ingest_index: Option<u64>,
+    /// Every decision recorded so far, in log order.
+    #[serde(default)]
+    pub decisions: Vec<DecisionRef>,
+    /// Every file of the archive as Composer installs it, so that `verify
+    /// --vendor` can name the file that differs, not only say the tree
+    /// hash does.
+    #[serde(default)]
+    pub files: Vec<FileDigest>,
+}
+
+/// One file of a stored version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Path relative to the package root, `/`-separated.
+    pub path: String,
+    /// sha256 hex of its bytes.
+    pub sha256: String,
+}
+
+/// A decision on a version, as the version record remembers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRef {
+    /// Position of the statement in the log.
+    pub index: u64,
+    /// The deciding key.
+    pub key_id: String,
+    /// The name that key was trusted under (a person).
+    pub reviewer: String,
+    /// approve, reject or revoke.
+    pub verdict: Verdict,
+    /// When, as the statement says.
+    pub time: String,
+    /// The base of a delta review.
+    #[serde(default)]
+    pub base_version: Option<String>,
+    /// The note or reason.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The policy rule that allowed an automatic approval.
+    #[serde(default)]
+    pub policy_rule: Option<String>,
+}
+
+/// A key the registry has trusted, and whether it still is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// [`formulary_trust::PublicKey::key_id`].
+    pub key_id: String,
+    /// The person or system.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// The public key.
+    pub public_key: PublicKey,
+    /// Log index of the `key-trust` statement.
+    pub trusted_at: u64,
+    /// Log index of the `key-revoke` statement; statements at or after it
+    /// are refused, those before it stay valid.
+    #[serde(default)]
+    pub revoked_at: Option<u64>,
+    /// Why it was revoked.
+    #[serde(default)]
+    pub revoke_reason: Option<String>,
+}
+
+impl KeyRecord {
+    /// Whether the key may sign the statement at log `index`.
+    pub fn valid_at(&self, index: u64) -> bool {
+        index > self.trusted_at && self.revoked_at.is_none_or(|r| index < r)
+    }
+}
+
+/// An archive digest that can never be approved again, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    /// The archive sha256.
+    pub sha256: String,
+    /// `rejected` or `revoked`.
+    pub state: VersionState,
+    /// The log index of the decision.
+    pub index: u64,
+    /// The subject, for messages (`acme/pay 1.2.1`).
+    pub subject: String,
 }
 
 impl VersionRecord {

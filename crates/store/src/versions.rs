@@ -20,7 +20,8 @@ use crate::blobs::{check_sha1, check_sha256};
 use crate::error::StoreError;
 use crate::records::{
     decode, decode_counter, encode, package_prefix, version_key, AuditEntry, InsertOutcome,
-    VersionRecord, AUDIT_NEXT_KEY, AUDIT_TREE, DIGESTS_TREE, META_TREE, VERSIONS_TREE,
+    VersionRecord, AUDIT_NEXT_KEY, AUDIT_TREE, BANNED_TREE, CHECKPOINTS_TREE, DIGESTS_TREE,
+    KEYS_TREE, LEAVES_TREE, LOG_TREE, META_TREE, VERSIONS_TREE,
 };
 use crate::{Store, LOCAL_ACTOR};
 
@@ -32,6 +33,11 @@ pub(crate) struct Trees {
     pub(crate) digests: sled::Tree,
     pub(crate) audit: sled::Tree,
     pub(crate) meta: sled::Tree,
+    pub(crate) log: sled::Tree,
+    pub(crate) leaves: sled::Tree,
+    pub(crate) checkpoints: sled::Tree,
+    pub(crate) keys: sled::Tree,
+    pub(crate) banned: sled::Tree,
 }
 
 impl Trees {
@@ -47,6 +53,11 @@ impl Trees {
             digests: open(DIGESTS_TREE)?,
             audit: open(AUDIT_TREE)?,
             meta: open(META_TREE)?,
+            log: open(LOG_TREE)?,
+            leaves: open(LEAVES_TREE)?,
+            checkpoints: open(CHECKPOINTS_TREE)?,
+            keys: open(KEYS_TREE)?,
+            banned: open(BANNED_TREE)?,
         })
     }
 }
@@ -234,7 +245,7 @@ fn compare_existing(rec: &VersionRecord, key: &[u8], existing: &[u8]) -> TxResul
 }
 
 /// Adds `key` to the list of versions with archive digest `sha256`.
-fn index_digest(digests: &TransactionalTree, sha256: &str, key: &[u8]) -> TxResult<()> {
+pub(crate) fn index_digest(digests: &TransactionalTree, sha256: &str, key: &[u8]) -> TxResult<()> {
     let mut keys: Vec<Vec<u8>> = match digests.get(sha256)? {
         Some(list) => decode(DIGESTS_TREE, sha256.as_bytes(), &list).or_else(abort)?,
         None => Vec::new(),
@@ -246,7 +257,7 @@ fn index_digest(digests: &TransactionalTree, sha256: &str, key: &[u8]) -> TxResu
 }
 
 /// Appends `entry` under the next sequence number, without gaps.
-fn append_audit(
+pub(crate) fn append_audit(
     audit: &TransactionalTree,
     meta: &TransactionalTree,
     mut entry: AuditEntry,

@@ -34,6 +34,12 @@ fn ingest(store: &Store, pkg: &str, version: &str, bytes: &[u8]) -> VersionRecor
         manifest: serde_json::json!({"name": pkg}),
         ingested_at: "2026-01-01T00:00:00Z".to_string(),
         scan: serde_json::json!({"schema": "formulary-scan/v1", "findings": []}),
+        requested_by: None,
+        max_severity: None,
+        findings_digest: String::new(),
+        ingest_index: None,
+        decisions: Vec::new(),
+        files: Vec::new(),
     }
 }
 

@@ -14,8 +14,12 @@
 //! assert!(key.public().verify_strict(b"approve acme/pay 1.2.1", &sig).is_ok());
 //! ```
 
+pub mod envelope;
 pub mod key_file;
 pub mod keys;
+pub mod merkle;
+pub mod note;
+pub mod statement;
 
 pub use key_file::{
     read_private_key, read_public_key, write_private_key, write_public_key, KeyFileError,

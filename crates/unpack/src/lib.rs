@@ -43,7 +43,7 @@ use tracing::debug;
 
 pub use error::UnpackError;
 pub use limits::Limits;
-pub use tree::{tree_hash, tree_hash_dir, UnpackedFile};
+pub use tree::{list_tree, tree_hash, tree_hash_dir, UnpackedFile};
 
 /// A package unpacked into `dest`.
 #[derive(Debug, Clone)]

@@ -73,6 +73,13 @@ pub fn tree_hash(files: &[UnpackedFile]) -> String {
 /// format cannot carry is an error: the folder is not one formulary could
 /// have unpacked.
 pub fn tree_hash_dir(dir: &Path) -> Result<String, UnpackError> {
+    Ok(tree_hash(&list_tree(dir)?))
+}
+
+/// Every regular file below `dir` with its size and sha256, under the
+/// same rules as [`tree_hash_dir`]; `formulary verify` uses the list to
+/// name the files that differ from an approved version.
+pub fn list_tree(dir: &Path) -> Result<Vec<UnpackedFile>, UnpackError> {
     let meta = fs::symlink_metadata(dir).map_err(|e| UnpackError::io("read", dir, e))?;
     if meta.file_type().is_symlink() {
         return Err(UnpackError::SymlinkInTree {
@@ -99,7 +106,7 @@ pub fn tree_hash_dir(dir: &Path) -> Result<String, UnpackError> {
             }
         }
     }
-    Ok(tree_hash(&files))
+    Ok(files)
 }
 
 /// A name's UTF-8 text, if the tree hash format can carry it.

@@ -4,11 +4,13 @@
 //! and the exit code is 2 if any source was refused.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use formulary_fetch::{redact_url, Source};
 use formulary_registry::{IngestOutcome, IngestReport, Registry};
+use formulary_trust::{read_private_key, SigningKey};
 use serde::Serialize;
 
 use crate::output::{one_line, print_json};
@@ -25,11 +27,19 @@ struct JsonResult {
 }
 
 /// Ingests every source and prints one line each.
-pub fn run(registry: Registry, sources: &[String], json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    registry: Registry,
+    sources: &[String],
+    key: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let requester = key
+        .map(|k| read_private_key(k).with_context(|| format!("cannot use --key {}", k.display())))
+        .transpose()?;
     let fetcher = registry.fetcher(std::io::stderr().is_terminal())?;
     let mut results = Vec::new();
     for text in sources {
-        let result = ingest_one(&registry, &fetcher, text);
+        let result = ingest_one(&registry, &fetcher, text, requester.as_ref());
         if !json {
             print_human(&result);
         }
@@ -51,13 +61,14 @@ fn ingest_one(
     registry: &Registry,
     fetcher: &formulary_fetch::Fetcher,
     text: &str,
+    requester: Option<&SigningKey>,
 ) -> anyhow::Result<IngestReport> {
     // A git URL may carry `user:password@`; no message repeats it.
     let shown = redact_url(text);
     let source: Source = text.parse().with_context(|| format!("refused {shown}"))?;
     let now = time::OffsetDateTime::now_utc();
     let report = registry
-        .ingest(fetcher, &source, now)
+        .ingest_as(fetcher, &source, now, requester)
         .with_context(|| format!("refused {shown}"))?;
     Ok(report)
 }

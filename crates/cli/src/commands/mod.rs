@@ -1,30 +1,38 @@
 //! One module per command: each parses nothing and prints everything, over
 //! a call into `formulary-registry`.
 
+mod decide;
 mod ingest;
 mod init;
+mod key;
+mod log;
 mod review;
 mod scan;
+mod verify;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use formulary_registry::{DataDir, Registry};
+use anyhow::Context as _;
+use formulary_registry::{ClientState, DataDir, Registry};
+use formulary_trust::statement::Verdict;
 
-use crate::cli::{Cli, Command, ReviewCommand, ScanFormat};
+use crate::cli::{Cli, Command, ReviewCommand, ScanFormat, StateDir};
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&cli.data);
+    let json = cli.json;
     match &cli.command {
-        Command::Init => init::run(dir, cli.json),
-        Command::Ingest { sources } => ingest::run(open(dir)?, sources, cli.json),
+        Command::Init => init::run(dir, json),
+        Command::Ingest { sources, key } => ingest::run(open(dir)?, sources, key.as_deref(), json),
         Command::Scan {
             path,
             format,
             fail_on,
             baseline,
         } => {
-            let format = format.or(cli.json.then_some(ScanFormat::Json));
+            let format = format.or(json.then_some(ScanFormat::Json));
             scan::run(
                 path,
                 format.unwrap_or(ScanFormat::Human),
@@ -33,11 +41,53 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             )
         }
         Command::Review { command } => match command {
-            ReviewCommand::List { state } => review::list(&open(dir)?, state.as_deref(), cli.json),
+            ReviewCommand::List { state } => review::list(&open(dir)?, state.as_deref(), json),
+            ReviewCommand::Show { name, version } => review::show(&open(dir)?, name, version, json),
         },
+        Command::Approve { target, note, base } => {
+            let asked = decide::Asked::new(target, Verdict::Approve, note.clone(), base.clone());
+            decide::run(&open(dir)?, asked, json)
+        }
+        Command::Reject { target, reason } => {
+            let asked = decide::Asked::new(target, Verdict::Reject, Some(reason.clone()), None);
+            decide::run(&open(dir)?, asked, json)
+        }
+        Command::Revoke { target, reason } => {
+            let asked = decide::Asked::new(target, Verdict::Revoke, Some(reason.clone()), None);
+            decide::run(&open(dir)?, asked, json)
+        }
+        Command::Key { command } => key::run(dir, command, json),
+        Command::Log { command } => log::run(dir, command, json),
+        Command::Verify {
+            lock,
+            vendor,
+            bundle,
+            registry_key,
+            state,
+        } => verify::run(
+            dir,
+            verify::Inputs {
+                lock: lock.as_deref(),
+                vendor: vendor.as_deref(),
+                bundle: bundle.as_deref(),
+                registry_key: registry_key.as_deref(),
+                state: client_state(state)?,
+            },
+            json,
+        ),
     }
 }
 
 fn open(dir: DataDir) -> anyhow::Result<Registry> {
     Ok(Registry::open(dir)?)
+}
+
+/// The client's checkpoint folder from `--state`, or the default one.
+fn client_state(state: &StateDir) -> anyhow::Result<ClientState> {
+    let dir: Option<PathBuf> = state.dir.clone().or_else(ClientState::default_dir);
+    let dir = dir.context(
+        "no folder for last-seen checkpoints: set --state DIR, FORMULARY_STATE, \
+         XDG_STATE_HOME or HOME",
+    )?;
+    Ok(ClientState::new(dir))
 }

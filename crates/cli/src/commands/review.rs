@@ -49,3 +49,99 @@ pub fn list(registry: &Registry, state: Option<&str>, json: bool) -> anyhow::Res
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Shows one version as a reviewer needs it.
+pub fn show(
+    registry: &Registry,
+    name: &str,
+    version: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let view = registry.review_view(name, version)?;
+    if json {
+        print_json(&view)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} {}  ({})", view.package, view.version, view.state);
+    println!("  sha256     {}", view.sha256);
+    println!("  sha1       {}", view.sha1);
+    println!("  tree hash  {}", view.tree_hash);
+    println!("  size       {} bytes", view.size);
+    println!("  ingested   {} by {}", view.ingested_at, view.requested_by);
+    println!("  source     {}", provenance_line(&view.provenance));
+    print_findings(&view.findings);
+    print_capabilities(&view.capabilities);
+    print_decisions(&view);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn provenance_line(p: &serde_json::Value) -> String {
+    let kind = p["kind"].as_str().unwrap_or("?");
+    let source = p["source"].as_str().or(p["url"].as_str()).unwrap_or("");
+    format!("{kind} {source}").trim().to_string()
+}
+
+fn print_findings(findings: &serde_json::Value) {
+    let list = findings.as_array().map(Vec::as_slice).unwrap_or_default();
+    println!("findings ({})", list.len());
+    for f in list {
+        let loc = &f["location"];
+        println!(
+            "  {:<8} {}  {}:{}  {}",
+            f["severity"].as_str().unwrap_or("?"),
+            f["code"].as_str().unwrap_or("?"),
+            loc["path"].as_str().unwrap_or("?"),
+            loc["line"],
+            f["message"].as_str().unwrap_or("")
+        );
+    }
+}
+
+fn print_capabilities(capabilities: &serde_json::Value) {
+    let list = capabilities
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    println!("capabilities ({})", list.len());
+    for c in list {
+        println!(
+            "  {:<13} {}  ({})",
+            c["kind"].as_str().unwrap_or("?"),
+            c["value"].as_str().unwrap_or("?"),
+            c["path"].as_str().unwrap_or("")
+        );
+    }
+}
+
+fn print_decisions(view: &formulary_registry::ReviewView) {
+    println!("decisions ({})", view.decisions.len());
+    for d in &view.decisions {
+        let note = d
+            .note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        let base = d
+            .base_version
+            .as_deref()
+            .map(|b| format!(" (delta from {b})"))
+            .unwrap_or_default();
+        println!(
+            "  #{:<5} {} {} by {}{base}{note}",
+            d.index, d.time, d.verdict, d.reviewer
+        );
+    }
+    println!(
+        "policy: {} of {} approvals{}",
+        view.progress.approvers.len(),
+        view.progress.required,
+        if view.progress.high_risk {
+            " (high risk)"
+        } else {
+            ""
+        }
+    );
+    for line in &view.requires {
+        println!("  still needs {line}");
+    }
+}

@@ -1,0 +1,205 @@
+//! `formulary log show | verify | export | proof | consistency`
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use formulary_registry::{DataDir, Registry};
+use formulary_trust::envelope::Envelope;
+use formulary_trust::statement::{Body, Statement};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::cli::LogCommand;
+use crate::commands::client_state;
+use crate::output::print_json;
+
+/// Runs one log command.
+pub fn run(dir: DataDir, command: &LogCommand, json: bool) -> anyhow::Result<ExitCode> {
+    let registry = Registry::open(dir)?;
+    match command {
+        LogCommand::Show { limit } => show(&registry, *limit, json),
+        LogCommand::Verify { state } => {
+            let report = registry.verify_log(&client_state(state)?)?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "log verified: {} entries, root {}, {} signed checkpoints, {} versions and {} keys match the store",
+                    report.size, report.root, report.checkpoints, report.versions, report.keys
+                );
+                match report.previous_size {
+                    Some(n) => println!(
+                        "consistent with the checkpoint of {n} entries this client saw before"
+                    ),
+                    None => println!("first verification by this client: checkpoint remembered"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LogCommand::Export { since, out } => export(&registry, since.as_deref(), out, json),
+        LogCommand::Proof { index, size } => {
+            let proof = registry.inclusion_proof(*index, *size)?;
+            if json {
+                print_json(&proof)?;
+            } else {
+                print!("{}", proof.to_tlog_proof());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LogCommand::Consistency { old, new } => {
+            let proof = registry.consistency_proof(*old, *new)?;
+            if json {
+                print_json(&proof)?;
+            } else {
+                println!("consistency {} -> {}", proof.old_size, proof.new_size);
+                proof.hashes.iter().for_each(|h| println!("{h}"));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One statement, as `log show` lists it.
+#[derive(Serialize)]
+struct Line {
+    index: u64,
+    time: String,
+    kind: &'static str,
+    signer: String,
+    what: String,
+}
+
+fn show(registry: &Registry, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let entries = registry.log_entries()?;
+    let size = entries.len() as u64;
+    let checkpoint = registry.latest_checkpoint(size)?;
+    let first = entries.len().saturating_sub(limit);
+    let lines: Vec<Line> = entries[first..]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| describe((first + i) as u64, e))
+        .collect();
+    if json {
+        print_json(&serde_json::json!({
+            "origin": registry.origin(),
+            "registry_key": registry.note_verifier().to_vkey(),
+            "size": size,
+            "checkpoint": checkpoint,
+            "statements": lines,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("registry key  {}", registry.note_verifier().to_vkey());
+    println!("entries       {size}");
+    println!("checkpoint\n{}", indent(&checkpoint));
+    for l in &lines {
+        println!(
+            "#{:<6} {}  {:<10} {:<14} {}",
+            l.index, l.time, l.kind, l.signer, l.what
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(index: u64, entry: &[u8]) -> Line {
+    let statement = Envelope::from_bytes(entry)
+        .ok()
+        .and_then(|e| e.payload_bytes().ok())
+        .and_then(|p| Statement::from_bytes(&p).ok());
+    let Some(s) = statement else {
+        return Line {
+            index,
+            time: String::new(),
+            kind: "unreadable",
+            signer: String::new(),
+            what: "run `formulary log verify`".to_string(),
+        };
+    };
+    let what = match &s.body {
+        Body::Ingest(b) => format!("{} {}", b.subject.package, b.subject.version),
+        Body::Decision(b) => format!("{} {} {}", b.verdict, b.subject.package, b.subject.version),
+        Body::KeyTrust(b) => format!("{} as {} ({})", b.name, b.role, short_id(&b.key_id)),
+        Body::KeyRevoke(b) => format!("key {}", short_id(&b.key_id)),
+        Body::Policy(b) => format!(
+            "{} reviewer(s), {} from {}",
+            b.reviewers, b.high_risk_reviewers, b.high_risk_severity
+        ),
+    };
+    Line {
+        index,
+        time: s.time.clone(),
+        kind: s.kind(),
+        signer: short_id(&s.signer).to_string(),
+        what,
+    }
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn export(
+    registry: &Registry,
+    since: Option<&str>,
+    out: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let since = since.map(parse_since).transpose()?;
+    let bundle = registry.export_bundle(since)?;
+    let text = serde_json::to_vec_pretty(&bundle)?;
+    write_new(out, &text)?;
+    let period = bundle.period.as_ref().map_or(0, |p| p.statements.len());
+    if json {
+        print_json(&serde_json::json!({
+            "out": out,
+            "entries": bundle.entries.len(),
+            "period_statements": period,
+            "registry_key": bundle.registry_key,
+        }))?;
+    } else {
+        println!(
+            "wrote {} ({} entries, {period} in the period)",
+            out.display(),
+            bundle.entries.len()
+        );
+        println!(
+            "check it with: formulary verify --bundle {} --registry-key {}",
+            out.display(),
+            bundle.registry_key
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or an RFC 3339 instant.
+fn parse_since(text: &str) -> anyhow::Result<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).with_context(|| {
+        format!("--since {text:?} is not a date: use YYYY-MM-DD or an RFC 3339 time")
+    })?;
+    Ok(date.midnight().assume_utc())
+}
+
+/// Writes a file that must not exist yet.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot write {} (it must not exist yet)", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
