@@ -84,6 +84,7 @@ impl Registry {
         cmd.args(args)
             .env("FORMULARY_DATA", &self.data)
             .env("COMPOSER_HOME", self.tmp.path().join("composer-home"))
+            .env("FORMULARY_STATE", self.tmp.path().join("client-state"))
             .env_remove("COMPOSER_AUTH")
             .env_remove("FORMULARY_LOG")
             .current_dir(self.tmp.path());

@@ -26,9 +26,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", output::one_line(&err));
-            ExitCode::from(2)
+            exit_code_for(&err)
         }
     }
+}
+
+/// 1 when a verification failed (the log, a bundle, a lock), else 2.
+fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    use formulary_registry::RegistryError;
+    let failed_check = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<RegistryError>(),
+            Some(
+                RegistryError::LogBroken(_)
+                    | RegistryError::Fork { .. }
+                    | RegistryError::BundleBroken(_)
+            )
+        )
+    });
+    ExitCode::from(if failed_check { 1 } else { 2 })
 }
 
 /// Logs go to stderr; `-v` shows decisions, `-vv` everything;
