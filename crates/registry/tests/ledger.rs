@@ -1,0 +1,323 @@
+//! The review rules, judged statement by statement on an in-memory ledger:
+//! the same judge the registry runs before recording and `log verify`
+//! runs on replay.
+
+#![allow(clippy::unwrap_used)]
+
+use formulary_registry::ledger::{judge, Ledger};
+use formulary_registry::Refusal;
+use formulary_store::VersionState;
+use formulary_trust::statement::{
+    Body, DecisionBody, IngestBody, KeyRevokeBody, KeyTrustBody, PolicyBody, Role, Statement,
+    Subject, Verdict,
+};
+use formulary_trust::SigningKey;
+
+/// A ledger and the keys of a small team.
+struct Team {
+    ledger: Ledger,
+    next: u64,
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_seed(&[seed; 32])
+}
+
+impl Team {
+    fn new() -> Team {
+        Team {
+            ledger: Ledger::new(key(1).public()),
+            next: 0,
+        }
+    }
+
+    /// Judges `body` signed by `signer` at the next position, applying it
+    /// if accepted.
+    fn say(&mut self, signer: &SigningKey, body: Body) -> Result<u64, Refusal> {
+        let statement = Statement::new(&signer.key_id(), "2026-12-04T10:00:00Z", body);
+        let index = self.next;
+        let (_, effects) = judge(&self.ledger, index, &statement.sign(signer), None)?;
+        self.ledger.apply(effects);
+        self.next += 1;
+        Ok(index)
+    }
+
+    fn trust(&mut self, who: &SigningKey, name: &str, role: Role) {
+        let registry = self.registry_key();
+        let body = Body::KeyTrust(KeyTrustBody {
+            key_id: who.key_id(),
+            public_key: who.public().to_base64(),
+            name: name.into(),
+            role,
+        });
+        self.say(&registry, body).unwrap();
+    }
+
+    fn ingest(&mut self, signer: &SigningKey, version: &str, severity: Option<&str>) {
+        let body = Body::Ingest(IngestBody {
+            subject: subject(version),
+            findings_digest: "f".repeat(64),
+            max_severity: severity.map(str::to_string),
+        });
+        self.say(signer, body).unwrap();
+    }
+
+    fn decide(
+        &mut self,
+        who: &SigningKey,
+        version: &str,
+        verdict: Verdict,
+    ) -> Result<u64, Refusal> {
+        let body = Body::Decision(DecisionBody {
+            subject: subject(version),
+            verdict,
+            base_version: None,
+            findings_digest: "f".repeat(64),
+            note: None,
+            policy_rule: None,
+        });
+        self.say(who, body)
+    }
+
+    fn state(&self, version: &str) -> VersionState {
+        let key = ("acme/pay".to_string(), format!("{version}.0"));
+        self.ledger.versions[&key].state
+    }
+}
+
+fn subject(version: &str) -> Subject {
+    Subject {
+        package: "acme/pay".into(),
+        version: version.into(),
+        version_normalized: format!("{version}.0"),
+        sha256: format!("{:0>64}", version.replace('.', "")),
+        sha1: "b".repeat(40),
+        tree_hash: "c".repeat(64),
+    }
+}
+
+#[test]
+fn one_reviewer_approves_an_ordinary_version() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}
+
+#[test]
+fn a_critical_finding_needs_two_people_not_two_keys() {
+    let mut team = Team::new();
+    let (alice, alice_laptop, bob) = (key(2), key(3), key(4));
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.trust(&alice_laptop, "alice", Role::Reviewer);
+    team.trust(&bob, "bob", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", Some("critical"));
+
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Pending);
+    let again = team.decide(&alice_laptop, "1.0.0", Verdict::Approve);
+    assert!(matches!(again, Err(Refusal::SecondApproval { .. })));
+    team.decide(&bob, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}
+
+#[test]
+fn the_requester_is_never_an_approver() {
+    let mut team = Team::new();
+    let (alice, bob) = (key(2), key(4));
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.trust(&bob, "bob", Role::Reviewer);
+    team.ingest(&alice, "1.0.0", None);
+    let err = team.decide(&alice, "1.0.0", Verdict::Approve).unwrap_err();
+    assert!(matches!(err, Refusal::RequesterApproves { .. }), "{err}");
+    team.decide(&bob, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}
+
+#[test]
+fn revocation_is_judged_by_log_position_not_by_clock() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    team.ingest(&registry, "1.0.1", None);
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    let revoke = Body::KeyRevoke(KeyRevokeBody {
+        key_id: alice.key_id(),
+        reason: Some("laptop stolen".into()),
+    });
+    team.say(&registry, revoke).unwrap();
+
+    // Same timestamp as before the revocation: position decides.
+    let err = team.decide(&alice, "1.0.1", Verdict::Approve).unwrap_err();
+    assert!(matches!(err, Refusal::KeyRevoked { .. }), "{err}");
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}
+
+#[test]
+fn rejected_and_revoked_archives_stay_out_for_good() {
+    let mut team = Team::new();
+    let (alice, bob) = (key(2), key(4));
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.trust(&bob, "bob", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    team.ingest(&registry, "1.0.1", None);
+
+    team.decide(&alice, "1.0.0", Verdict::Reject).unwrap();
+    let err = team.decide(&bob, "1.0.0", Verdict::Approve).unwrap_err();
+    assert!(matches!(err, Refusal::Banned { .. }), "{err}");
+
+    team.decide(&alice, "1.0.1", Verdict::Approve).unwrap();
+    team.decide(&bob, "1.0.1", Verdict::Revoke).unwrap();
+    assert_eq!(team.state("1.0.1"), VersionState::Revoked);
+    let err = team.decide(&alice, "1.0.1", Verdict::Approve).unwrap_err();
+    assert!(matches!(err, Refusal::Banned { .. }), "{err}");
+}
+
+#[test]
+fn verdicts_must_fit_the_state() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    let err = team.decide(&alice, "1.0.0", Verdict::Revoke).unwrap_err();
+    assert!(err.to_string().contains("rejected, not revoked"), "{err}");
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    let err = team.decide(&alice, "1.0.0", Verdict::Reject).unwrap_err();
+    assert!(err.to_string().contains("revoked, not rejected"), "{err}");
+}
+
+#[test]
+fn only_reviewers_and_admins_decide_and_only_admins_manage_keys() {
+    let mut team = Team::new();
+    let (robot, alice, mallory) = (key(5), key(2), key(9));
+    team.trust(&robot, "intake-bot", Role::Intake);
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.ingest(&robot, "1.0.0", None);
+    let err = team.decide(&robot, "1.0.0", Verdict::Approve).unwrap_err();
+    assert!(matches!(err, Refusal::NotADecider { .. }), "{err}");
+
+    let body = Body::KeyTrust(KeyTrustBody {
+        key_id: mallory.key_id(),
+        public_key: mallory.public().to_base64(),
+        name: "mallory".into(),
+        role: Role::Admin,
+    });
+    let err = team.say(&alice, body).unwrap_err();
+    assert!(matches!(err, Refusal::NotKeyManager { .. }), "{err}");
+    let err = team
+        .decide(&mallory, "1.0.0", Verdict::Approve)
+        .unwrap_err();
+    assert!(matches!(err, Refusal::UnknownKey(_)), "{err}");
+}
+
+#[test]
+fn a_logged_policy_changes_the_thresholds_from_its_position_on() {
+    let mut team = Team::new();
+    let (alice, bob) = (key(2), key(4));
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.trust(&bob, "bob", Role::Reviewer);
+    let registry = team.registry_key();
+    let strict = Body::Policy(PolicyBody {
+        reviewers: 2,
+        high_risk_reviewers: 3,
+        high_risk_severity: "medium".into(),
+    });
+    team.say(&registry, strict).unwrap();
+    team.ingest(&registry, "1.0.0", None);
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Pending);
+    team.decide(&bob, "1.0.0", Verdict::Approve).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+
+    let zero = Body::Policy(PolicyBody {
+        reviewers: 0,
+        high_risk_reviewers: 1,
+        high_risk_severity: "high".into(),
+    });
+    assert!(matches!(
+        team.say(&registry, zero),
+        Err(Refusal::BadPolicy(_))
+    ));
+    let from_alice = Body::Policy(PolicyBody {
+        reviewers: 1,
+        high_risk_reviewers: 1,
+        high_risk_severity: "high".into(),
+    });
+    assert!(matches!(
+        team.say(&alice, from_alice),
+        Err(Refusal::NotRegistry(_))
+    ));
+}
+
+#[test]
+fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+
+    let mut other = subject("1.0.0");
+    other.sha1 = "d".repeat(40);
+    let body = Body::Decision(DecisionBody {
+        subject: other,
+        verdict: Verdict::Approve,
+        base_version: None,
+        findings_digest: "f".repeat(64),
+        note: None,
+        policy_rule: None,
+    });
+    let err = team.say(&alice, body).unwrap_err();
+    assert!(
+        matches!(err, Refusal::OtherArchive { field: "sha1", .. }),
+        "{err}"
+    );
+
+    let body = Body::Decision(DecisionBody {
+        subject: subject("1.0.0"),
+        verdict: Verdict::Approve,
+        base_version: None,
+        findings_digest: "0".repeat(64),
+        note: None,
+        policy_rule: None,
+    });
+    let err = team.say(&alice, body).unwrap_err();
+    assert!(matches!(err, Refusal::StaleFindings(_)), "{err}");
+}
+
+#[test]
+fn a_statement_cannot_claim_another_signer() {
+    let mut team = Team::new();
+    let (alice, bob) = (key(2), key(4));
+    team.trust(&alice, "alice", Role::Reviewer);
+    team.trust(&bob, "bob", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    let body = Body::Decision(DecisionBody {
+        subject: subject("1.0.0"),
+        verdict: Verdict::Approve,
+        base_version: None,
+        findings_digest: "f".repeat(64),
+        note: None,
+        policy_rule: None,
+    });
+    // Bob signs a statement that says Alice made it.
+    let statement = Statement::new(&alice.key_id(), "2026-12-04T10:00:00Z", body);
+    let err = judge(&team.ledger, team.next, &statement.sign(&bob), None).unwrap_err();
+    assert!(matches!(err, Refusal::SignerMismatch { .. }), "{err}");
+}
+
+impl Team {
+    /// The registry's own key (seed 1).
+    fn registry_key(&self) -> SigningKey {
+        key(1)
+    }
+}
