@@ -228,7 +228,8 @@ fn check_shasum(locked: &LockedPackage, status: &VersionStatus, problems: &mut V
     match shasum {
         Some(sum) if sum.eq_ignore_ascii_case(&status.subject.sha1) => {}
         Some(sum) => problems.push(format!(
-            "the lock's dist.shasum is {sum}, but the approved archive's sha1 is {}",
+            "the lock's dist.shasum is {sum}, but the {} archive's sha1 is {}",
+            archive_word(status),
             status.subject.sha1
         )),
         None => problems.push(
@@ -260,15 +261,25 @@ fn check_installed(
     }
     let approved = verified.files.get(&status.subject.sha256);
     let approved = approved.filter(|list| listed_tree_hash(list) == status.subject.tree_hash);
+    let word = archive_word(status);
     let detail = match approved {
         Some(list) => describe_difference(list, &files),
-        None => "the approved file list is not in the bundle".to_string(),
+        None => format!("the bundle carries no file list for the {word} archive"),
     };
     problems.push(format!(
-        "{} does not match the approved files (tree hash {tree}, approved {}): {detail}",
+        "{} does not match the {word} files (tree hash {tree}, {word} {}): {detail}",
         dir.display(),
         status.subject.tree_hash
     ));
+}
+
+/// "approved" for a version that ever was, else "stored": a pending or
+/// rejected version has no approved archive to compare with.
+fn archive_word(status: &VersionStatus) -> &'static str {
+    match status.state {
+        VersionState::Approved | VersionState::Revoked => "approved",
+        _ => "stored",
+    }
 }
 
 /// Where Composer installed the package: `installed.json`'s `install-path`

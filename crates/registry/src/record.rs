@@ -38,9 +38,25 @@ impl Registry {
     pub fn record(&self, envelope: &Envelope) -> Result<Recorded, RegistryError> {
         let _guard = self.write_lock();
         if is_decision(envelope) {
+            self.judge_under_configured_policy(envelope)?;
             self.ensure_policy()?;
         }
         self.append(envelope, None)
+    }
+
+    /// Judges a decision under formulary.toml's policy without writing
+    /// anything. A decision may be the one that makes the registry log a
+    /// new policy; we judge it first so that a refused decision leaves no
+    /// policy statement behind. Callers hold the write lock.
+    fn judge_under_configured_policy(&self, envelope: &Envelope) -> Result<(), RegistryError> {
+        let wanted = self.config.policy.to_body();
+        let view = StoreView::new(&self.store, self.registry_public());
+        let policy_due = view.policy()?.as_ref() != Some(&wanted);
+        // When a policy statement is due, the decision lands after it.
+        let index = self.store.log_size()? + u64::from(policy_due);
+        let view = view.with_policy(wanted);
+        ledger::judge(&view, index, envelope, None)?;
+        Ok(())
     }
 
     /// Records a statement, inserting `new_version` for an ingest.
@@ -190,11 +206,25 @@ fn subject_of(statement: &Statement) -> String {
 pub(crate) struct StoreView<'a> {
     store: &'a Store,
     registry: PublicKey,
+    /// A policy to judge by instead of the stored one.
+    policy: Option<PolicyBody>,
 }
 
 impl<'a> StoreView<'a> {
     pub(crate) fn new(store: &'a Store, registry: PublicKey) -> StoreView<'a> {
-        StoreView { store, registry }
+        StoreView {
+            store,
+            registry,
+            policy: None,
+        }
+    }
+
+    /// The same view, judging by `policy` as if it were logged.
+    fn with_policy(self, policy: PolicyBody) -> StoreView<'a> {
+        StoreView {
+            policy: Some(policy),
+            ..self
+        }
     }
 }
 
@@ -220,6 +250,9 @@ impl LedgerView for StoreView<'_> {
     }
 
     fn policy(&self) -> Result<Option<PolicyBody>, Refusal> {
+        if let Some(policy) = &self.policy {
+            return Ok(Some(policy.clone()));
+        }
         let Some(bytes) = self.store.policy()? else {
             return Ok(None);
         };

@@ -61,7 +61,9 @@ pub enum Refusal {
         role: String,
     },
     /// The role may not manage keys.
-    #[error("{name} holds a {role} key; only an admin key or the registry operator manages keys")]
+    #[error(
+        "{name}'s key has the {role} role; only an admin key or the registry operator manages keys"
+    )]
     NotKeyManager {
         /// The key's name.
         name: String,

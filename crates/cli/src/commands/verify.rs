@@ -91,7 +91,12 @@ fn print_bundle(report: &BundleReport, json: bool) -> anyhow::Result<()> {
         "bundle verified: {} entries under {} (root {})",
         report.size, report.origin, report.root
     );
-    if !report.key_pinned {
+    if report.key_pinned {
+        println!(
+            "  registry key {} matches the pinned key",
+            report.registry_key_id
+        );
+    } else {
         println!(
             "  note: registry key {} was taken from the bundle itself; pin it with --registry-key",
             report.registry_key_id
