@@ -44,6 +44,7 @@ bench:
 	$(CARGO) run --release -q -p formulary-unpack --example bench
 	@scripts/bench-peers.sh
 	$(CARGO) run --release -q -p formulary-scan --example bench -- $(BENCH_PATH)
+	$(CARGO) build --release -q -p formulary-cli && $(CARGO) run --release -q -p formulary-registry --example review_bench
 
 # Removes the demo registry (everything in registry-data/ but its README).
 clean-demo:

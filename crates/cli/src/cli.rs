@@ -18,6 +18,22 @@ pub struct Cli {
     )]
     pub data: PathBuf,
 
+    /// Work through a running `formulary serve` at this URL instead of the
+    /// data folder (ingest, review, approve/reject/revoke, key, log, verify).
+    #[arg(long, global = true, env = "FORMULARY_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The access token for --server: NAME:SECRET (sent as http-basic) or
+    /// SECRET alone (sent as a bearer token).
+    #[arg(
+        long,
+        global = true,
+        env = "FORMULARY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<crate::remote::Token>,
+
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -122,6 +138,29 @@ pub enum Command {
         command: KeyCommand,
     },
 
+    /// Make, list and revoke the access tokens the server accepts.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+
+    /// Serve approved versions to Composer, and the JSON API to
+    /// `formulary --server`, until SIGTERM or Ctrl-C.
+    ///
+    /// Prints `listening on http://ADDR` once the port is open. While it
+    /// runs, the server holds the data folder.
+    Serve {
+        /// Address to listen on (default: [server] listen in
+        /// formulary.toml, else 127.0.0.1:8080); port 0 picks a free one.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// The URL clients reach the server by, used in published links
+        /// (default: [server] base_url, else http://ADDR).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+
     /// Show, verify and export the transparency log.
     Log {
         /// What to do.
@@ -210,6 +249,29 @@ pub enum KeyCommand {
     List,
 }
 
+/// `formulary token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print its secret, once.
+    New {
+        /// Its name: 1 to 64 letters, digits, `.`, `_` or `-`; also the
+        /// http-basic user name.
+        #[arg(long)]
+        name: String,
+        /// What it may do: read, intake (read and ingest), review (read
+        /// and decide) or admin (everything).
+        #[arg(long, value_parser = parse_scope)]
+        scope: formulary_registry::Scope,
+    },
+    /// Every token with its scope and status; never a secret or hash.
+    List,
+    /// Refuse a token from now on.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+}
+
 /// `formulary log …`
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
@@ -284,6 +346,11 @@ pub enum ReviewCommand {
 fn parse_role(text: &str) -> Result<formulary_trust::statement::Role, String> {
     formulary_trust::statement::Role::parse(text)
         .ok_or_else(|| format!("{text:?} is not a role: use reviewer, intake or admin"))
+}
+
+fn parse_scope(text: &str) -> Result<formulary_registry::Scope, String> {
+    formulary_registry::Scope::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a scope: use read, intake, review or admin"))
 }
 
 fn parse_severity(text: &str) -> Result<formulary_scan::Severity, String> {

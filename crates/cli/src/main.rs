@@ -11,6 +11,7 @@
 mod cli;
 mod commands;
 mod output;
+mod remote;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -51,9 +52,10 @@ fn exit_code_for(err: &anyhow::Error) -> ExitCode {
 /// `FORMULARY_LOG` (an env-filter) overrides both.
 fn init_logging(verbose: u8) {
     let ours = "formulary,formulary_registry,formulary_fetch,formulary_unpack,\
-                formulary_store,formulary_scan,formulary_trust";
+                formulary_store,formulary_scan,formulary_trust,formulary_server";
     let default = match verbose {
-        0 => "warn".to_string(),
+        // The server logs one line per request at info.
+        0 => "warn,formulary_server=info".to_string(),
         1 => format!("warn,{}", ours.replace(',', "=debug,") + "=debug"),
         // Everything of ours; libraries (sled's buffers, hyper) stay at info.
         _ => format!("info,{}", ours.replace(',', "=trace,") + "=trace"),

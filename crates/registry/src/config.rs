@@ -24,6 +24,38 @@ pub struct Config {
     pub upstream: Vec<UpstreamConfig>,
     /// How many reviewers a version needs.
     pub policy: PolicySettings,
+    /// How `formulary serve` listens and what it allows.
+    pub server: ServerSettings,
+}
+
+/// The HTTP server's settings (`formulary serve`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The address to listen on, `host:port`.
+    pub listen: String,
+    /// The URL clients reach the server by, used in every URL the server
+    /// publishes (metadata, dists, advisories); `http://<listen>` when
+    /// unset. Set it when a proxy or another host name stands in front.
+    pub base_url: Option<String>,
+    /// Whether Composer may read metadata and dists without a token.
+    pub anonymous_read: bool,
+    /// The largest request body accepted (an uploaded archive), in bytes.
+    pub max_body_bytes: u64,
+    /// Seconds before a request that has not been answered is given up.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: "127.0.0.1:8080".to_string(),
+            base_url: None,
+            anonymous_read: false,
+            max_body_bytes: 100 << 20,
+            request_timeout_secs: 60,
+        }
+    }
 }
 
 /// The review policy: how many distinct reviewers approve a version.
@@ -131,6 +163,7 @@ impl Config {
         let limits = Limits::default();
         let fetch = FetchSettings::default();
         let policy = PolicySettings::default();
+        let server = ServerSettings::default();
         format!(
             "# formulary.toml: settings for this registry.\n\
              # Every setting shows its default, commented out; uncomment a\n\
@@ -163,7 +196,17 @@ impl Config {
              [policy]\n\
              # reviewers = {}\n\
              # high_risk_reviewers = {}\n\
-             # high_risk_severity = \"{}\"\n",
+             # high_risk_severity = \"{}\"\n\
+             \n\
+             # `formulary serve`. base_url is the address clients use to reach\n\
+             # the server, written into every URL it publishes; it defaults to\n\
+             # http://<listen>. Anonymous reads let Composer in without a token.\n\
+             [server]\n\
+             # listen = \"{}\"\n\
+             # base_url = \"https://formulary.example.com\"\n\
+             # anonymous_read = {}\n\
+             # max_body_bytes = {}\n\
+             # request_timeout_secs = {}\n",
             limits.max_archive_bytes,
             limits.max_entries,
             limits.max_total_bytes,
@@ -175,6 +218,10 @@ impl Config {
             policy.reviewers,
             policy.high_risk_reviewers,
             policy.high_risk_severity,
+            server.listen,
+            server.anonymous_read,
+            server.max_body_bytes,
+            server.request_timeout_secs,
         )
     }
 }
@@ -188,6 +235,22 @@ mod tests {
         let config: Config = toml::from_str(&Config::template()).expect("parses");
         assert_eq!(config.fetch.timeout_secs, 60);
         assert!(config.upstream.is_empty());
+        assert_eq!(config.server, ServerSettings::default());
+    }
+
+    #[test]
+    fn uncommented_server_lines_parse_to_the_defaults() {
+        let server: String = Config::template()
+            .split("[server]\n")
+            .nth(1)
+            .expect("a [server] section")
+            .lines()
+            .filter(|l| !l.contains("base_url"))
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config: Config = toml::from_str(&format!("[server]\n{server}\n")).expect("parses");
+        assert_eq!(config.server, ServerSettings::default());
     }
 
     #[test]

@@ -150,6 +150,17 @@ pub enum RegistryError {
     #[error("key {0} is not known to this registry; see `formulary key list`")]
     UnknownKey(String),
 
+    /// A token name outside the allowed characters or length.
+    #[error(
+        "token name {0:?} is not allowed: use 1 to 64 letters, digits, `.`, `_` or `-` \
+         (the name is also the http-basic user name)"
+    )]
+    TokenName(String),
+
+    /// The operating system could not give us random bytes for a secret.
+    #[error("the system's random number generator failed ({0}); no token was made, try again")]
+    Random(String),
+
     /// The log does not verify.
     #[error("log verification failed: {0}")]
     LogBroken(String),

@@ -13,14 +13,14 @@
 //! deciding on them is review's job.
 
 use formulary_composer::Version;
-use formulary_fetch::{AuthStore, FetchConfig, Fetched, Fetcher, Source, Upstream};
+use formulary_fetch::{AuthStore, FetchConfig, Fetched, Fetcher, Provenance, Source, Upstream};
 use formulary_scan::{ScanOptions, ScanReport, Scanner, SeverityCounts};
 use formulary_store::{FileDigest, VersionRecord, VersionState};
 use formulary_trust::envelope::Envelope;
 use formulary_trust::statement::{findings_digest, Body, IngestBody, Statement};
 use formulary_trust::SigningKey;
 use formulary_unpack::Unpacked;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -30,7 +30,7 @@ use crate::record::status_of;
 use crate::{Registry, RegistryError};
 
 /// Whether an ingest added something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IngestOutcome {
     /// A new version was recorded as pending.
@@ -40,7 +40,7 @@ pub enum IngestOutcome {
 }
 
 /// What one ingested archive turned out to be.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestReport {
     /// Stored, or already there.
     pub outcome: IngestOutcome,
@@ -102,17 +102,61 @@ impl Registry {
         requester: Option<&SigningKey>,
     ) -> Result<IngestReport, RegistryError> {
         let fetched = fetcher.fetch(source)?;
+        self.ingest_fetched(&fetched, now, requester)
+    }
+
+    /// Checks and stores archive bytes that a client uploaded (the
+    /// server's `POST /api/v1/ingest`). `origin_label` says who sent them;
+    /// it becomes the provenance's `source`, with kind `upload`. The
+    /// checks are the ones every ingest runs: only the fetching differs.
+    pub fn ingest_bytes(
+        &self,
+        bytes: Vec<u8>,
+        origin_label: &str,
+        now: OffsetDateTime,
+        requester: Option<&SigningKey>,
+    ) -> Result<IngestReport, RegistryError> {
+        let fetched_at = whole_seconds(now).format(&Rfc3339).unwrap_or_default();
+        let fetched = Fetched {
+            bytes,
+            provenance: Provenance {
+                kind: "upload".to_string(),
+                source: origin_label.to_string(),
+                upstream_url: None,
+                upstream_shasum: None,
+                git_commit: None,
+                fetched_at,
+            },
+            version_hint: None,
+            name_hint: None,
+        };
+        self.ingest_fetched(&fetched, now, requester)
+    }
+
+    /// Everything after the fetch: unpack, settle the version, scan, store.
+    fn ingest_fetched(
+        &self,
+        fetched: &Fetched,
+        now: OffsetDateTime,
+        requester: Option<&SigningKey>,
+    ) -> Result<IngestReport, RegistryError> {
         let scratch = self.scratch_dir()?;
         let unpacked =
             formulary_unpack::unpack(&fetched.bytes, scratch.path(), &self.config.limits)?;
-        let version = settle_version(&fetched, &unpacked)?;
-        let scan = Scanner::new(ScanOptions::default()).scan_dir(scratch.path())?;
-        let record = self.record_for(&fetched, &unpacked, &version, &scan, now);
+        let version = settle_version(fetched, &unpacked)?;
+        let scan = self.scanner().scan_dir(scratch.path())?;
+        let record = self.record_for(fetched, &unpacked, &version, &scan, now);
         let summary = Summary {
             files: unpacked.files.len(),
             findings: scan.counts(),
         };
         self.store_checked(&fetched.bytes, &record, summary, requester)
+    }
+
+    /// The scanner, built once per registry.
+    fn scanner(&self) -> &Scanner {
+        self.scanner
+            .get_or_init(|| Scanner::new(ScanOptions::default()))
     }
 
     /// Auth files in Composer's order: this registry's, then COMPOSER_HOME's.

@@ -23,12 +23,12 @@ use formulary_trust::statement::{
     Subject, Verdict,
 };
 use formulary_trust::PublicKey;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::refusal::Refusal;
 
 /// The part of a version record that the log alone determines.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionStatus {
     /// Name, version and content digests.
     pub subject: Subject,
@@ -461,7 +461,7 @@ fn requester_name(
 }
 
 /// Approvals so far against what policy asks of a version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     /// Distinct people who approved (the requester never counts).
     pub approvers: Vec<String>,

@@ -20,17 +20,19 @@ mod record;
 mod refusal;
 pub mod replay;
 mod review;
+mod tokens;
 mod transparency;
 
 pub use bundle::{verify_bundle, Bundle, BundleReport, Verified};
 pub use client_state::ClientState;
-pub use config::{Config, FetchSettings, PolicySettings, UpstreamConfig};
+pub use config::{Config, FetchSettings, PolicySettings, ServerSettings, UpstreamConfig};
 pub use error::RegistryError;
 pub use ingest::{IngestOutcome, IngestReport};
 pub use layout::DataDir;
 pub use record::{status_of, Recorded};
 pub use refusal::Refusal;
 pub use review::{DecisionRequest, ReviewView};
+pub use tokens::{Credential, NewToken, Scope, TokenSecret, SECRET_PREFIX};
 pub use transparency::{ConsistencyProof, InclusionProof, LogReport};
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -55,6 +57,9 @@ pub struct Registry {
     /// Serializes judge-then-commit, so no two statements are judged
     /// against the same log position.
     write: Mutex<()>,
+    /// Built on first use and kept: compiling the rules costs more than
+    /// scanning a small extension.
+    scanner: std::sync::OnceLock<formulary_scan::Scanner>,
 }
 
 impl Registry {
@@ -91,6 +96,7 @@ impl Registry {
             registry_key,
             clock: Arc::new(OffsetDateTime::now_utc),
             write: Mutex::new(()),
+            scanner: std::sync::OnceLock::new(),
         })
     }
 

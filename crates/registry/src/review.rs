@@ -11,7 +11,7 @@ use formulary_composer::PackageName;
 use formulary_store::{DecisionRef, VersionRecord, VersionState};
 use formulary_trust::statement::{Body, DecisionBody, Statement, Verdict};
 use formulary_trust::SigningKey;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ledger::Progress;
 use crate::record::{status_of, Recorded};
@@ -33,7 +33,7 @@ pub struct DecisionRequest {
 }
 
 /// One version as `formulary review show` presents it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReviewView {
     /// `vendor/name`.
     pub package: String,

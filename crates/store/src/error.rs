@@ -48,8 +48,10 @@ pub enum StoreError {
     },
     /// Another process holds the data folder.
     #[error(
-        "the registry data folder is in use by {holder}; wait for it to finish or stop it \
-         (sled lets one process hold a registry at a time)"
+        "the registry data folder is in use by {holder} (sled lets one process hold a \
+         registry at a time); if that is `formulary serve`, run this command against it \
+         with `--server URL` and a token (`--token NAME:SECRET`, or FORMULARY_SERVER and \
+         FORMULARY_TOKEN); otherwise wait for it to finish or stop it"
     )]
     Locked {
         /// Who holds it: pid, command line and since when.
@@ -153,6 +155,21 @@ pub enum StoreError {
         version: String,
         /// Why it was refused.
         source: formulary_composer::VersionError,
+    },
+    /// A token name already belongs to a token that is still accepted.
+    #[error(
+        "a token named {name:?} already exists and is still accepted; revoke it first \
+         (`formulary token revoke {name}`) or choose another name"
+    )]
+    TokenExists {
+        /// The name asked for.
+        name: String,
+    },
+    /// No token has this name.
+    #[error("no token is named {name:?}; see `formulary token list`")]
+    UnknownToken {
+        /// The name asked for.
+        name: String,
     },
     /// A record whose fields disagree with each other or with its blob.
     #[error("record for {name} {version} refused: {reason}")]

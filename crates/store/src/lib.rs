@@ -19,7 +19,7 @@
 //!
 //! ```text
 //! DIR/db/                  sled: versions, digests, audit, meta, log,
-//!                          leaves, checkpoints, keys, banned
+//!                          leaves, checkpoints, keys, banned, tokens
 //! DIR/db.lock, db.holder   the process lock and who holds it
 //! DIR/blobs/sha256/ab/...  archive bytes by sha256
 //! ```
@@ -29,6 +29,7 @@ pub mod error;
 pub mod lock;
 pub mod log;
 pub mod records;
+mod tokens;
 mod versions;
 
 use std::fmt;
@@ -42,6 +43,7 @@ pub use log::{CheckpointSigner, Commit, Committed, VersionWrite};
 pub use records::{
     AuditEntry, Ban, DecisionRef, FileDigest, InsertOutcome, KeyRecord, VersionRecord, VersionState,
 };
+pub use tokens::{TokenRecord, TOKENS_TREE};
 
 use blobs::Blobs;
 use lock::DirLock;

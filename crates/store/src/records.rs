@@ -15,6 +15,7 @@
 //! | `checkpoints` | tree size, u64 big-endian | the registry's signed checkpoint |
 //! | `keys` | key id | [`KeyRecord`] |
 //! | `banned` | archive sha256 hex | [`Ban`]: rejected or revoked, never approvable |
+//! | `tokens` | token name | [`crate::TokenRecord`]: scope and the secret's sha256, never the secret |
 //!
 //! The NUL separator cannot occur in a package name or version, so keys of
 //! one package form a contiguous, prefix-scannable range. `digests` maps to
@@ -237,7 +238,7 @@ pub enum InsertOutcome {
 ///
 /// This is the operator's record of writes to the database. The signed log
 /// in `formulary-trust` is the evidence for review decisions; this trail
-/// covers the rest (ingests, and later tokens and settings).
+/// covers the rest (ingests, tokens, and later settings).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Position in the trail, from 0, without gaps.

@@ -38,6 +38,7 @@ pub(crate) struct Trees {
     pub(crate) checkpoints: sled::Tree,
     pub(crate) keys: sled::Tree,
     pub(crate) banned: sled::Tree,
+    pub(crate) tokens: sled::Tree,
 }
 
 impl Trees {
@@ -58,6 +59,7 @@ impl Trees {
             checkpoints: open(CHECKPOINTS_TREE)?,
             keys: open(KEYS_TREE)?,
             banned: open(BANNED_TREE)?,
+            tokens: open(crate::tokens::TOKENS_TREE)?,
         })
     }
 }

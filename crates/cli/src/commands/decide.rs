@@ -6,16 +6,20 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use formulary_registry::ledger::VersionStatus;
 use formulary_registry::{DecisionRequest, Registry};
 use formulary_trust::statement::Verdict;
+use formulary_trust::SigningKey;
 
 use crate::cli::Decision;
 use crate::output::print_json;
 
 /// What the reviewer asked for on the command line.
 pub struct Asked<'a> {
-    target: &'a Decision,
-    request: DecisionRequest,
+    /// The version and the key file.
+    pub target: &'a Decision,
+    /// The decision to sign.
+    pub request: DecisionRequest,
 }
 
 impl<'a> Asked<'a> {
@@ -35,46 +39,86 @@ impl<'a> Asked<'a> {
         };
         Asked { target, request }
     }
+
+    /// The reviewer's private key, from `--key`.
+    pub fn key(&self) -> anyhow::Result<SigningKey> {
+        let path = &self.target.key;
+        formulary_trust::read_private_key(path)
+            .with_context(|| format!("cannot use --key {}", path.display()))
+    }
+
+    /// How a refusal of this decision begins.
+    pub fn refused(&self) -> String {
+        let r = &self.request;
+        format!("{} {} {} refused", r.verdict, r.package, r.version)
+    }
+}
+
+/// A recorded decision, as both local and remote mode print it.
+pub struct Outcome<'a> {
+    /// The statement's log index.
+    pub index: u64,
+    /// The verdict recorded.
+    pub verdict: Verdict,
+    /// The version's status afterwards.
+    pub status: VersionStatus,
+    /// The reviewer's key.
+    pub key: &'a SigningKey,
+    /// What policy still requires of the version.
+    pub requires: Vec<String>,
 }
 
 /// Signs and records one decision.
 pub fn run(registry: &Registry, asked: Asked, json: bool) -> anyhow::Result<ExitCode> {
-    let Asked { target, request } = asked;
-    let verdict = request.verdict;
-    let key = read_key(target)?;
+    let key = asked.key()?;
     let recorded = registry
-        .decide(&request, &key)
-        .with_context(|| format!("{verdict} {} {} refused", target.name, target.version))?;
+        .decide(&asked.request, &key)
+        .with_context(|| asked.refused())?;
     let status = recorded
         .version
         .context("a decision always names a version")?;
-    let view = registry.review_view(&target.name, &target.version)?;
+    let view = registry.review_view(&asked.target.name, &asked.target.version)?;
+    print(
+        &Outcome {
+            index: recorded.index,
+            verdict: asked.request.verdict,
+            status,
+            key: &key,
+            requires: view.requires,
+        },
+        json,
+    )
+}
+
+/// Prints a recorded decision.
+pub fn print(outcome: &Outcome, json: bool) -> anyhow::Result<ExitCode> {
+    let Outcome {
+        index,
+        verdict,
+        status,
+        key,
+        requires,
+    } = outcome;
     if json {
         print_json(&serde_json::json!({
-            "log_index": recorded.index,
+            "log_index": index,
             "package": status.subject.package,
             "version": status.subject.version,
             "verdict": verdict,
             "state": status.state,
-            "requires": view.requires,
+            "requires": requires,
         }))?;
-    } else {
-        println!(
-            "recorded {verdict} of {} {} by {} at log index {}; it is now {}",
-            status.subject.package,
-            status.subject.version,
-            key.name().unwrap_or("this key"),
-            recorded.index,
-            status.state
-        );
-        for line in &view.requires {
-            println!("  still needs {line}");
-        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "recorded {verdict} of {} {} by {} at log index {index}; it is now {}",
+        status.subject.package,
+        status.subject.version,
+        key.name().unwrap_or("this key"),
+        status.state
+    );
+    for line in requires {
+        println!("  still needs {line}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn read_key(target: &Decision) -> anyhow::Result<formulary_trust::SigningKey> {
-    formulary_trust::read_private_key(&target.key)
-        .with_context(|| format!("cannot use --key {}", target.key.display()))
 }

@@ -37,9 +37,21 @@ pub fn run(
         .map(|k| read_private_key(k).with_context(|| format!("cannot use --key {}", k.display())))
         .transpose()?;
     let fetcher = registry.fetcher(std::io::stderr().is_terminal())?;
+    each_source(sources, json, |text| {
+        ingest_one(&registry, &fetcher, text, requester.as_ref())
+    })
+}
+
+/// Runs `ingest` on every source, here or on a server, and prints each
+/// outcome; exit 2 when any was refused.
+pub fn each_source(
+    sources: &[String],
+    json: bool,
+    mut ingest: impl FnMut(&str) -> anyhow::Result<IngestReport>,
+) -> anyhow::Result<ExitCode> {
     let mut results = Vec::new();
     for text in sources {
-        let result = ingest_one(&registry, &fetcher, text, requester.as_ref());
+        let result = ingest(text);
         if !json {
             print_human(&result);
         }

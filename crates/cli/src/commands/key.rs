@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use formulary_registry::{DataDir, Registry};
 use formulary_store::KeyRecord;
-use formulary_trust::{read_public_key, write_private_key, write_public_key, SigningKey};
+use formulary_trust::{
+    read_public_key, write_private_key, write_public_key, PublicKey, SigningKey,
+};
 
 use crate::cli::KeyCommand;
 use crate::output::{print_json, short};
@@ -17,9 +19,7 @@ pub fn run(dir: DataDir, command: &KeyCommand, json: bool) -> anyhow::Result<Exi
         KeyCommand::New { name, out } => new(name, out, json),
         KeyCommand::Trust { file, name, role } => {
             let registry = Registry::open(dir)?;
-            let public = read_public_key(file)
-                .with_context(|| format!("cannot trust {}", file.display()))?;
-            let record = registry.trust_key(&public.key, name, *role)?;
+            let record = registry.trust_key(&read_public(file)?, name, *role)?;
             show_one("trusted", &record, json)
         }
         KeyCommand::Revoke { id, reason } => {
@@ -27,8 +27,15 @@ pub fn run(dir: DataDir, command: &KeyCommand, json: bool) -> anyhow::Result<Exi
             let record = registry.revoke_key(id, reason.as_deref())?;
             show_one("revoked", &record, json)
         }
-        KeyCommand::List => list(&Registry::open(dir)?, json),
+        KeyCommand::List => print_list(&Registry::open(dir)?.keys()?, json),
     }
+}
+
+/// The public key in `file` (a `key new` FILE.pub), to trust.
+pub fn read_public(file: &Path) -> anyhow::Result<PublicKey> {
+    let public =
+        read_public_key(file).with_context(|| format!("cannot trust {}", file.display()))?;
+    Ok(public.key)
 }
 
 /// Makes a key pair: FILE (0600) and FILE.pub.
@@ -73,7 +80,8 @@ fn public_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn show_one(verb: &str, record: &KeyRecord, json: bool) -> anyhow::Result<ExitCode> {
+/// Prints a key just trusted or revoked, here or on a server.
+pub fn show_one(verb: &str, record: &KeyRecord, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         print_json(record)?;
     } else {
@@ -86,8 +94,8 @@ fn show_one(verb: &str, record: &KeyRecord, json: bool) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
-    let keys = registry.keys()?;
+/// Prints `key list`, from the data folder or a server.
+pub fn print_list(keys: &[KeyRecord], json: bool) -> anyhow::Result<ExitCode> {
     if json {
         print_json(&keys)?;
         return Ok(ExitCode::SUCCESS);
@@ -100,7 +108,7 @@ fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
         "{:<14} {:<20} {:<9} {:>8}  STATUS",
         "KEY", "NAME", "ROLE", "TRUSTED"
     );
-    for k in &keys {
+    for k in keys {
         let status = match k.revoked_at {
             Some(at) => format!("revoked at {at}"),
             None => "trusted".to_string(),

@@ -1,9 +1,13 @@
 //! `formulary log show | verify | export | proof | consistency`
+//!
+//! Each command gets its value from the data folder (here) or a server
+//! (`log_remote`) and prints it with the same function.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use formulary_registry::{DataDir, Registry};
+use formulary_registry::{Bundle, ConsistencyProof, DataDir, InclusionProof, LogReport, Registry};
 use formulary_trust::envelope::Envelope;
 use formulary_trust::statement::{Body, Statement};
 use serde::Serialize;
@@ -18,46 +22,86 @@ use crate::output::print_json;
 pub fn run(dir: DataDir, command: &LogCommand, json: bool) -> anyhow::Result<ExitCode> {
     let registry = Registry::open(dir)?;
     match command {
-        LogCommand::Show { limit } => show(&registry, *limit, json),
+        LogCommand::Show { limit } => print_show(&Snapshot::of(&registry)?, *limit, json),
         LogCommand::Verify { state } => {
             let report = registry.verify_log(&client_state(state)?)?;
-            if json {
-                print_json(&report)?;
-            } else {
-                println!(
-                    "log verified: {} entries, root {}, {} signed checkpoints, {} versions and {} keys match the store",
-                    report.size, report.root, report.checkpoints, report.versions, report.keys
-                );
-                match report.previous_size {
-                    Some(n) => println!(
-                        "consistent with the checkpoint of {n} entries this client saw before"
-                    ),
-                    None => println!("first verification by this client: checkpoint remembered"),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            print_verify(&report, "match the store", json)
         }
-        LogCommand::Export { since, out } => export(&registry, since.as_deref(), out, json),
+        LogCommand::Export { since, out } => {
+            let since = since.as_deref().map(parse_since).transpose()?;
+            write_export(&registry.export_bundle(since)?, out, json)
+        }
         LogCommand::Proof { index, size } => {
-            let proof = registry.inclusion_proof(*index, *size)?;
-            if json {
-                print_json(&proof)?;
-            } else {
-                print!("{}", proof.to_tlog_proof());
-            }
-            Ok(ExitCode::SUCCESS)
+            print_proof(&registry.inclusion_proof(*index, *size)?, json)
         }
         LogCommand::Consistency { old, new } => {
-            let proof = registry.consistency_proof(*old, *new)?;
-            if json {
-                print_json(&proof)?;
-            } else {
-                println!("consistency {} -> {}", proof.old_size, proof.new_size);
-                proof.hashes.iter().for_each(|h| println!("{h}"));
-            }
-            Ok(ExitCode::SUCCESS)
+            print_consistency(&registry.consistency_proof(*old, *new)?, json)
         }
     }
+}
+
+/// What `log show` needs: the log as the registry signed it.
+pub struct Snapshot {
+    /// The log's origin line.
+    pub origin: String,
+    /// The registry key as a signed-note verifier string.
+    pub registry_key: String,
+    /// The latest signed checkpoint.
+    pub checkpoint: String,
+    /// Every entry, in order.
+    pub entries: Vec<Vec<u8>>,
+}
+
+impl Snapshot {
+    /// The log in the data folder.
+    fn of(registry: &Registry) -> anyhow::Result<Snapshot> {
+        let entries = registry.log_entries()?;
+        Ok(Snapshot {
+            origin: registry.origin(),
+            registry_key: registry.note_verifier().to_vkey(),
+            checkpoint: registry.latest_checkpoint(entries.len() as u64)?,
+            entries,
+        })
+    }
+}
+
+/// Prints `log verify`'s summary; `against` says what the state was
+/// compared with.
+pub fn print_verify(report: &LogReport, against: &str, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "log verified: {} entries, root {}, {} signed checkpoints, {} versions and {} keys {against}",
+        report.size, report.root, report.checkpoints, report.versions, report.keys
+    );
+    match report.previous_size {
+        Some(n) => println!("consistent with the checkpoint of {n} entries this client saw before"),
+        None => println!("first verification by this client: checkpoint remembered"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `log proof`.
+pub fn print_proof(proof: &InclusionProof, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(proof)?;
+    } else {
+        print!("{}", proof.to_tlog_proof());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `log consistency`.
+pub fn print_consistency(proof: &ConsistencyProof, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(proof)?;
+    } else {
+        println!("consistency {} -> {}", proof.old_size, proof.new_size);
+        proof.hashes.iter().for_each(|h| println!("{h}"));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One statement, as `log show` lists it.
@@ -70,29 +114,29 @@ struct Line {
     what: String,
 }
 
-fn show(registry: &Registry, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
-    let entries = registry.log_entries()?;
-    let size = entries.len() as u64;
-    let checkpoint = registry.latest_checkpoint(size)?;
-    let first = entries.len().saturating_sub(limit);
-    let lines: Vec<Line> = entries[first..]
+/// Prints `log show`: the key, the checkpoint and the newest `limit`
+/// statements.
+pub fn print_show(log: &Snapshot, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let size = log.entries.len() as u64;
+    let first = log.entries.len().saturating_sub(limit);
+    let lines: Vec<Line> = log.entries[first..]
         .iter()
         .enumerate()
         .map(|(i, e)| describe((first + i) as u64, e))
         .collect();
     if json {
         print_json(&serde_json::json!({
-            "origin": registry.origin(),
-            "registry_key": registry.note_verifier().to_vkey(),
+            "origin": log.origin,
+            "registry_key": log.registry_key,
             "size": size,
-            "checkpoint": checkpoint,
+            "checkpoint": log.checkpoint,
             "statements": lines,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("registry key  {}", registry.note_verifier().to_vkey());
+    println!("registry key  {}", log.registry_key);
     println!("entries       {size}");
-    println!("checkpoint\n{}", indent(&checkpoint));
+    println!("checkpoint\n{}", indent(&log.checkpoint));
     for l in &lines {
         println!(
             "#{:<6} {}  {:<10} {:<14} {}",
@@ -146,15 +190,9 @@ fn indent(text: &str) -> String {
         .join("\n")
 }
 
-fn export(
-    registry: &Registry,
-    since: Option<&str>,
-    out: &std::path::Path,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let since = since.map(parse_since).transpose()?;
-    let bundle = registry.export_bundle(since)?;
-    let text = serde_json::to_vec_pretty(&bundle)?;
+/// Writes a bundle to `out` (which must not exist) and says so.
+pub fn write_export(bundle: &Bundle, out: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let text = serde_json::to_vec_pretty(bundle)?;
     write_new(out, &text)?;
     let period = bundle.period.as_ref().map_or(0, |p| p.statements.len());
     if json {
@@ -180,7 +218,7 @@ fn export(
 }
 
 /// `YYYY-MM-DD` (midnight UTC) or an RFC 3339 instant.
-fn parse_since(text: &str) -> anyhow::Result<OffsetDateTime> {
+pub fn parse_since(text: &str) -> anyhow::Result<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t);
     }
@@ -192,7 +230,7 @@ fn parse_since(text: &str) -> anyhow::Result<OffsetDateTime> {
 }
 
 /// Writes a file that must not exist yet.
-fn write_new(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

@@ -1,13 +1,20 @@
 //! One module per command: each parses nothing and prints everything, over
-//! a call into `formulary-registry`.
+//! a call into `formulary-registry`, or (`*_remote`, with `--server`) into
+//! a running server's JSON API.
 
 mod decide;
+mod decide_remote;
 mod ingest;
+mod ingest_remote;
 mod init;
 mod key;
 mod log;
+mod log_remote;
 mod review;
+mod run_remote;
 mod scan;
+mod serve;
+mod token;
 mod verify;
 
 use std::path::PathBuf;
@@ -21,6 +28,10 @@ use crate::cli::{Cli, Command, ReviewCommand, ScanFormat, StateDir};
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    // With --server, most commands go through the server's JSON API.
+    if let Some(code) = run_remote::run(cli)? {
+        return Ok(code);
+    }
     let dir = DataDir::new(&cli.data);
     let json = cli.json;
     match &cli.command {
@@ -57,7 +68,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             decide::run(&open(dir)?, asked, json)
         }
         Command::Key { command } => key::run(dir, command, json),
+        Command::Token { command } => token::run(dir, command, json),
         Command::Log { command } => log::run(dir, command, json),
+        Command::Serve { listen, base_url } => {
+            serve::run(open(dir)?, listen.as_deref(), base_url.as_deref())
+        }
         Command::Verify {
             lock,
             vendor,

@@ -1,9 +1,11 @@
-//! `formulary review list`
+//! `formulary review list | show`: each reads its value from the data
+//! folder (here) or a server (`run_remote`), then prints it one way.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
-use formulary_registry::Registry;
+use formulary_registry::{Registry, ReviewView};
+use formulary_store::VersionRecord;
 
 use crate::output::{print_json, short};
 
@@ -11,17 +13,32 @@ const STATES: [&str; 4] = ["pending", "approved", "rejected", "revoked"];
 
 /// Lists stored versions, optionally only those in one state.
 pub fn list(registry: &Registry, state: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
-    if let Some(s) = state {
-        if !STATES.contains(&s) {
-            bail!("unknown state {s:?}: use one of {}", STATES.join(", "));
-        }
-    }
+    check_state(state)?;
     let versions: Vec<_> = registry
         .store()
         .versions()?
         .into_iter()
         .filter(|v| state.is_none_or(|s| v.state.to_string() == s))
         .collect();
+    print_list(&versions, state, json)
+}
+
+/// Refuses a `--state` that no version can be in.
+pub fn check_state(state: Option<&str>) -> anyhow::Result<()> {
+    match state {
+        Some(s) if !STATES.contains(&s) => {
+            bail!("unknown state {s:?}: use one of {}", STATES.join(", "))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Prints `review list`, from the data folder or a server.
+pub fn print_list(
+    versions: &[VersionRecord],
+    state: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     if json {
         print_json(&versions)?;
         return Ok(ExitCode::SUCCESS);
@@ -37,7 +54,7 @@ pub fn list(registry: &Registry, state: Option<&str>, json: bool) -> anyhow::Res
         "{:<48} {:<14} {:<9} {:<12}  INGESTED",
         "PACKAGE", "VERSION", "STATE", "SHA256"
     );
-    for v in &versions {
+    for v in versions {
         println!(
             "{:<48} {:<14} {:<9} {:<12}  {}",
             v.name.as_str(),
@@ -57,9 +74,13 @@ pub fn show(
     version: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let view = registry.review_view(name, version)?;
+    print_view(&registry.review_view(name, version)?, json)
+}
+
+/// Prints `review show`, from the data folder or a server.
+pub fn print_view(view: &ReviewView, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        print_json(&view)?;
+        print_json(view)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!("{} {}  ({})", view.package, view.version, view.state);
@@ -71,7 +92,7 @@ pub fn show(
     println!("  source     {}", provenance_line(&view.provenance));
     print_findings(&view.findings);
     print_capabilities(&view.capabilities);
-    print_decisions(&view);
+    print_decisions(view);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -113,7 +134,7 @@ fn print_capabilities(capabilities: &serde_json::Value) {
     }
 }
 
-fn print_decisions(view: &formulary_registry::ReviewView) {
+fn print_decisions(view: &ReviewView) {
     println!("decisions ({})", view.decisions.len());
     for d in &view.decisions {
         let note = d

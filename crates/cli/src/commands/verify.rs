@@ -33,16 +33,22 @@ pub struct Inputs<'a> {
 
 /// Runs the check; exit 1 when something failed.
 pub fn run(dir: DataDir, inputs: Inputs, json: bool) -> anyhow::Result<ExitCode> {
-    let pinned = inputs
-        .registry_key
-        .map(|k| NoteVerifier::parse(k).with_context(|| format!("--registry-key {k:?}")))
-        .transpose()?;
     let bundle = match inputs.bundle {
         Some(path) => read_bundle(path)?,
         None => Registry::open(dir)?.export_bundle(None)?,
     };
+    check(&bundle, inputs, json)
+}
+
+/// Checks `bundle` (from a file, the data folder or a server) and the
+/// lock against it.
+pub fn check(bundle: &Bundle, inputs: Inputs, json: bool) -> anyhow::Result<ExitCode> {
+    let pinned = inputs
+        .registry_key
+        .map(|k| NoteVerifier::parse(k).with_context(|| format!("--registry-key {k:?}")))
+        .transpose()?;
     // A bundle that does not verify exits 1 (see main).
-    let verified = verify_bundle(&bundle, pinned.as_ref(), Some(&inputs.state))?;
+    let verified = verify_bundle(bundle, pinned.as_ref(), Some(&inputs.state))?;
     let Some(lock_path) = inputs.lock else {
         print_bundle(&verified.report, json)?;
         return Ok(ExitCode::SUCCESS);

@@ -1,0 +1,204 @@
+//! formulary-server: the registry over HTTP.
+//!
+//! Composer talks to formulary the way it talks to any Composer v2
+//! repository (`packages.json`, `p2/` metadata, dists, security
+//! advisories), and sees approved versions only. The other formulary
+//! commands reach a running server through a JSON API on the same port
+//! (`--server URL`), because sled lets one process hold the data folder.
+//! This crate is a thin face over `formulary-registry`: it decides nothing
+//! about review, it only publishes what the registry holds and forwards
+//! what clients send.
+//!
+//! | route | scope | module |
+//! |---|---|---|
+//! | `GET /packages.json`, `GET /p2/VENDOR/NAME[~dev].json`, `POST /downloads` | read | [`metadata`] |
+//! | `GET /dist/VENDOR/NAME/VERSION/SHA256.zip` | read | [`dists`] |
+//! | `POST` or `GET /api/security-advisories` | read | [`advisories`] |
+//! | `/api/v1/...` | per route | [`api`] |
+//! | `GET /metrics` | read | [`metrics`] |
+//! | `GET /healthz` | none | |
+//!
+//! Metadata is rendered once per change into an in-memory snapshot
+//! ([`publish`]); requests are answered from it without touching the store.
+
+pub mod advisories;
+pub mod api;
+pub mod auth;
+pub mod dists;
+pub mod errors;
+pub mod metadata;
+pub mod metrics;
+pub mod publish;
+mod settings;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use formulary_registry::{Registry, Scope};
+use tokio::net::TcpListener;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use errors::{ApiError, ServeError};
+pub use settings::Settings;
+pub use state::AppState;
+
+/// Every route, with authentication, limits, metrics and request logs.
+pub fn app(state: AppState) -> Router {
+    let guard = middleware::from_fn_with_state((state.clone(), Scope::Read), auth::require);
+    let composer = Router::new()
+        .route("/packages.json", get(metadata::root))
+        .route("/p2/{vendor}/{file}", get(metadata::p2))
+        .route(
+            "/dist/{vendor}/{name}/{version}/{file}",
+            get(dists::download),
+        )
+        .route("/downloads", post(metadata::notify_batch))
+        .route(
+            "/api/security-advisories",
+            get(advisories::get).post(advisories::post),
+        )
+        .route("/metrics", get(metrics::render))
+        .route_layer(guard);
+    let settings = state.settings();
+    let timeout =
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(composer)
+        .merge(api::routes(&state))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(timeout)
+        .layer(middleware::from_fn(errors::json_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(request_log())
+        .with_state(state)
+}
+
+/// Binds `settings.listen`, publishes the registry, calls `on_listening`
+/// with the bound address, and serves until SIGTERM or SIGINT, letting
+/// requests in flight finish.
+pub async fn serve(
+    registry: Arc<Registry>,
+    settings: Settings,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            listen: settings.listen.clone(),
+            source,
+        })?;
+    let bound = listener.local_addr()?;
+    let publish = tokio::task::spawn_blocking(move || AppState::new(registry, settings, bound));
+    let state = publish
+        .await
+        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    tracing::info!(%bound, base_url = state.base_url(), "listening");
+    on_listening(bound);
+    serve_until(listener, state, shutdown_signal()).await
+}
+
+/// Serves `state` on `listener` until `shutdown` completes.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The request log's layer, spelled out so it can be named.
+type RequestLog = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    fn(&Request<Body>) -> Span,
+    (),
+    fn(&Response, Duration, &Span),
+    (),
+    (),
+    (),
+>;
+
+/// One log line per request: method, route, path, status and latency.
+/// Headers are never logged: they carry credentials.
+fn request_log() -> RequestLog {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&Request<Body>) -> Span)
+        .on_request(())
+        .on_response(log_response as fn(&Response, Duration, &Span))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+fn request_span(request: &Request<Body>) -> Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = %metrics::route_of(request),
+        path = %request.uri().path(),
+    )
+}
+
+fn log_response(response: &Response, latency: Duration, _span: &Span) {
+    let latency_ms = latency.as_micros() as f64 / 1000.0;
+    tracing::info!(status = response.status().as_u16(), latency_ms, "answered");
+}
+
+/// `GET /healthz`: the process is up and serving.
+async fn healthz() -> Response {
+    Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route on this server")
+}
