@@ -204,6 +204,14 @@ fn decision(
         });
     }
     let s = &body.subject;
+    let here = origin_for(view.registry_key());
+    if body.registry != here {
+        return Err(Refusal::OtherRegistry {
+            subject: label(s),
+            named: body.registry.clone(),
+            here,
+        });
+    }
     let mut status = view
         .version(&s.package, &s.version_normalized)?
         .ok_or_else(|| Refusal::UnknownVersion(label(s)))?;
@@ -516,6 +524,12 @@ pub fn severity_rank(name: &str) -> Option<u8> {
         .iter()
         .position(|s| *s == name)
         .map(|p| p as u8)
+}
+
+/// The log origin of the registry whose key is `registry`:
+/// `formulary/<key id>`. Checkpoints carry it, and decisions name it.
+pub fn origin_for(registry: &PublicKey) -> String {
+    format!("formulary/{}", registry.key_id())
 }
 
 /// `acme/pay 1.2.1`.

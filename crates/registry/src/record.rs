@@ -116,7 +116,7 @@ impl Registry {
 
     /// The log's origin line: `formulary/<registry key id>`.
     pub fn origin(&self) -> String {
-        format!("formulary/{}", self.registry_key.key_id())
+        ledger::origin_for(&self.registry_public())
     }
 
     /// The registry's public key.

@@ -88,6 +88,19 @@ pub enum Refusal {
         /// What the statement says.
         named: String,
     },
+    /// A decision signed for another registry's log.
+    #[error(
+        "the decision on {subject} was signed for registry {named}, not this one ({here}); \
+         sign it again against this registry"
+    )]
+    OtherRegistry {
+        /// The version.
+        subject: String,
+        /// The registry the statement names.
+        named: String,
+        /// This registry's origin.
+        here: String,
+    },
     /// The reviewer saw other findings than the stored scan's.
     #[error("the findings digest in the decision on {0} is not the stored scan's; look again with `formulary review show`")]
     StaleFindings(String),

@@ -98,6 +98,7 @@ impl Registry {
         let record = self.version_record(&request.package, &request.version)?;
         let status = status_of(&record);
         let body = Body::Decision(DecisionBody {
+            registry: self.origin(),
             subject: status.subject,
             verdict: request.verdict,
             base_version: request.base_version.clone(),

@@ -69,6 +69,7 @@ impl Team {
         verdict: Verdict,
     ) -> Result<u64, Refusal> {
         let body = Body::Decision(DecisionBody {
+            registry: origin(),
             subject: subject(version),
             verdict,
             base_version: None,
@@ -83,6 +84,11 @@ impl Team {
         let key = ("acme/pay".to_string(), format!("{version}.0"));
         self.ledger.versions[&key].state
     }
+}
+
+/// The origin of the test registry's log (seed 1 is its key).
+fn origin() -> String {
+    formulary_registry::ledger::origin_for(&key(1).public())
 }
 
 fn subject(version: &str) -> Subject {
@@ -268,6 +274,7 @@ fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
     let mut other = subject("1.0.0");
     other.sha1 = "d".repeat(40);
     let body = Body::Decision(DecisionBody {
+        registry: origin(),
         subject: other,
         verdict: Verdict::Approve,
         base_version: None,
@@ -282,6 +289,7 @@ fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
     );
 
     let body = Body::Decision(DecisionBody {
+        registry: origin(),
         subject: subject("1.0.0"),
         verdict: Verdict::Approve,
         base_version: None,
@@ -294,6 +302,28 @@ fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
 }
 
 #[test]
+fn a_decision_for_another_registry_is_refused() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    let staging = formulary_registry::ledger::origin_for(&key(7).public());
+    let body = Body::Decision(DecisionBody {
+        registry: staging,
+        subject: subject("1.0.0"),
+        verdict: Verdict::Approve,
+        base_version: None,
+        findings_digest: "f".repeat(64),
+        note: None,
+        policy_rule: None,
+    });
+    let err = team.say(&alice, body).unwrap_err();
+    assert!(matches!(err, Refusal::OtherRegistry { .. }), "{err}");
+    assert_eq!(team.state("1.0.0"), VersionState::Pending);
+}
+
+#[test]
 fn a_statement_cannot_claim_another_signer() {
     let mut team = Team::new();
     let (alice, bob) = (key(2), key(4));
@@ -302,6 +332,7 @@ fn a_statement_cannot_claim_another_signer() {
     let registry = team.registry_key();
     team.ingest(&registry, "1.0.0", None);
     let body = Body::Decision(DecisionBody {
+        registry: origin(),
         subject: subject("1.0.0"),
         verdict: Verdict::Approve,
         base_version: None,

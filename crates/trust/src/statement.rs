@@ -115,6 +115,11 @@ impl std::fmt::Display for Verdict {
 /// A `decision` statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionBody {
+    /// The log origin of the registry the decision is for. A reviewer
+    /// trusted by two registries (staging and production, say) signs for
+    /// one of them; the other refuses the statement, so an approval cannot
+    /// be replayed where it was not given.
+    pub registry: String,
     /// The archive decided on.
     #[serde(flatten)]
     pub subject: Subject,
@@ -295,6 +300,7 @@ mod tests {
             "k1",
             "2026-12-04T10:00:00Z",
             Body::Decision(DecisionBody {
+                registry: "formulary/test".into(),
                 subject: subject(),
                 verdict: Verdict::Approve,
                 base_version: Some("1.2.0".into()),

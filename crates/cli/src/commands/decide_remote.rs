@@ -133,6 +133,7 @@ mod tests {
     /// The draft an honest server makes for `request()`.
     fn honest() -> Statement {
         let body = DecisionBody {
+            registry: "formulary/0123".to_string(),
             subject: Subject {
                 package: "acme/shipping".to_string(),
                 version: "1.2.0".to_string(),
