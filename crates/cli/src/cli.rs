@@ -286,6 +286,10 @@ pub enum LogCommand {
     Verify {
         #[command(flatten)]
         state: StateDir,
+        /// Check every statement's signature, not only those added since
+        /// the checkpoint this client verified last.
+        #[arg(long)]
+        full: bool,
     },
     /// Write an evidence bundle an auditor checks with `formulary verify --bundle`.
     Export {

@@ -23,8 +23,8 @@ pub fn run(dir: DataDir, command: &LogCommand, json: bool) -> anyhow::Result<Exi
     let registry = Registry::open(dir)?;
     match command {
         LogCommand::Show { limit } => print_show(&Snapshot::of(&registry)?, *limit, json),
-        LogCommand::Verify { state } => {
-            let report = registry.verify_log(&client_state(state)?)?;
+        LogCommand::Verify { state, full } => {
+            let report = registry.verify_log(&client_state(state)?, *full)?;
             print_verify(&report, "match the store", json)
         }
         LogCommand::Export { since, out } => {
@@ -79,6 +79,12 @@ pub fn print_verify(report: &LogReport, against: &str, json: bool) -> anyhow::Re
     match report.previous_size {
         Some(n) => println!("consistent with the checkpoint of {n} entries this client saw before"),
         None => println!("first verification by this client: checkpoint remembered"),
+    }
+    if report.signatures_checked < report.size {
+        println!(
+            "checked the signatures of the {} entries added since; --full checks all {} again",
+            report.signatures_checked, report.size
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,7 +28,7 @@ pub fn run(client: &Client, command: &LogCommand, json: bool) -> anyhow::Result<
             let snapshot = snapshot(client.bundle(None)?)?;
             log::print_show(&snapshot, *limit, json)
         }
-        LogCommand::Verify { state } => {
+        LogCommand::Verify { state, .. } => {
             let bundle = client.bundle(None)?;
             // A bundle that does not verify exits 1 (see main).
             let verified = verify_bundle(&bundle, None, Some(&client_state(state)?))?;
@@ -80,5 +80,6 @@ fn log_report(bundle: &BundleReport) -> LogReport {
         versions: bundle.versions.values().sum(),
         keys: bundle.keys,
         previous_size: bundle.previous_size,
+        signatures_checked: bundle.size,
     }
 }
