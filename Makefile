@@ -15,7 +15,7 @@ DATA  ?= registry-data
 # Debian packages the tests use: the real Composer client and its version
 # parser (composer, php-cli), unzip for Composer and the bench's peer,
 # and what git2/reqwest need to build.
-DEB_PACKAGES := php-cli php-zip composer unzip git pkg-config libssl-dev
+DEB_PACKAGES := php-cli php-zip php-curl composer unzip git pkg-config libssl-dev
 
 .PHONY: all build demo test lint bench deps clean-demo
 

@@ -843,6 +843,48 @@ fn an_edited_file_in_vendor_is_named() {
 }
 
 #[test]
+fn an_install_path_pointing_at_a_pristine_copy_does_not_hide_an_edited_vendor_folder() {
+    let (registry, archive, _) = approved_registry();
+    let (lock, vendor) = project(&registry, &archive);
+    // An attacker keeps an untouched copy, edits the real install and
+    // points installed.json at the copy.
+    copy_dir(&vendor.join(PACKAGE), &vendor.join("composer/.pristine"));
+    std::fs::write(
+        vendor.join(PACKAGE).join("Model/Rate.php"),
+        b"<?php system($_GET['c']);\n",
+    )
+    .unwrap();
+    let installed = serde_json::json!({
+        "packages": [{ "name": PACKAGE, "install-path": ".pristine" }]
+    });
+    std::fs::write(
+        vendor.join("composer/installed.json"),
+        serde_json::to_vec(&installed).unwrap(),
+    )
+    .unwrap();
+
+    let run = verify_project(&registry, &lock, &vendor, true);
+    package_failed(
+        &run,
+        PACKAGE,
+        &["changed Model/Rate.php", "installed.json says"],
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
 fn added_and_missing_files_in_vendor_are_named() {
     let (registry, archive, _) = approved_registry();
     let (lock, vendor) = project(&registry, &archive);

@@ -247,7 +247,7 @@ fn check_installed(
     vendor: &Path,
     problems: &mut Vec<String>,
 ) {
-    let dir = install_path(vendor, locked);
+    let dir = install_path(vendor, locked, problems);
     let files = match installed_files(&dir) {
         Ok(files) => files,
         Err(e) => {
@@ -282,26 +282,49 @@ fn archive_word(status: &VersionStatus) -> &'static str {
     }
 }
 
-/// Where Composer installed the package: `installed.json`'s `install-path`
-/// when present, else `vendor/<name>`.
-fn install_path(vendor: &Path, locked: &LockedPackage) -> PathBuf {
-    let installed = vendor.join("composer/installed.json");
-    let from_json = std::fs::read(&installed)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| {
-            let list = v.get("packages").cloned().unwrap_or(v);
-            let list = list.as_array()?.clone();
-            list.into_iter()
-                .find(|p| p["name"] == locked.name.as_str())?["install-path"]
-                .as_str()
-                .map(str::to_string)
-        });
-    match from_json {
-        // install-path is relative to vendor/composer.
-        Some(rel) if !rel.starts_with('/') => vendor.join("composer").join(rel),
-        _ => vendor.join(locked.name.as_str()),
+/// The folder we check is always `vendor/<name>`: that is where Composer
+/// installs a package and where its autoloader points. `installed.json`
+/// is not trusted to say otherwise: it lives in the same `vendor/` an
+/// attacker can edit, and an `install-path` pointing at a pristine copy
+/// elsewhere would let an edited `vendor/<name>` pass. A package that
+/// `installed.json` places anywhere else is reported, not followed.
+fn install_path(vendor: &Path, locked: &LockedPackage, problems: &mut Vec<String>) -> PathBuf {
+    let expected = vendor.join(locked.name.as_str());
+    if let Some(declared) = declared_install_path(vendor, locked) {
+        let declared_dir = normalize(&vendor.join("composer").join(&declared));
+        if declared_dir != normalize(&expected) {
+            problems.push(format!(
+                "vendor/composer/installed.json says {} is installed at {declared:?}, not \
+                 vendor/{}; formulary checks vendor/{} and does not follow custom install paths",
+                locked.name, locked.name, locked.name
+            ));
+        }
     }
+    expected
+}
+
+/// `install-path` of the package in `vendor/composer/installed.json`.
+fn declared_install_path(vendor: &Path, locked: &LockedPackage) -> Option<String> {
+    let bytes = std::fs::read(vendor.join("composer/installed.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let list = value.get("packages").unwrap_or(&value).as_array()?;
+    let entry = list.iter().find(|p| p["name"] == locked.name.as_str())?;
+    entry["install-path"].as_str().map(str::to_string)
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn installed_files(dir: &Path) -> Result<Vec<formulary_unpack::UnpackedFile>, String> {
