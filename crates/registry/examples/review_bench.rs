@@ -184,12 +184,12 @@ fn report_verify_steps(bench: &Bench, total: f64) -> Result<()> {
     let notes = steps.time("read checkpoints from sled", || {
         Ok(registry.store().checkpoints()?)
     })?;
-    steps.time("checkpoint signatures (parallel)", || {
+    // log verify checks only the newest checkpoint's signature; the older
+    // ones' roots are recomputed below.
+    steps.time("newest checkpoint's signature", || {
         let verifier = registry.note_verifier();
-        notes
-            .par_iter()
-            .try_for_each(|(_, note)| Checkpoint::open(note, &verifier).map(drop))
-            .map_err(Into::into)
+        let (_, note) = notes.last().ok_or("no checkpoint")?;
+        Checkpoint::open(note, &verifier).map(drop).map_err(Into::into)
     })?;
     steps.time("checkpoint roots (frontier, sequential)", || {
         checkpoint_roots(&notes, &leaves)
