@@ -1,7 +1,9 @@
 # formulary: every task a developer or CI runs.
 #
 #   make demo   build, make a registry in registry-data/, ingest the sample
-#               extensions from fixtures/, and list what was stored
+#               extensions from fixtures/, approve the clean ones, make a
+#               read token, print the `composer config` lines, and serve
+#               on DEMO_LISTEN until Ctrl-C (safe to run again)
 #   make test   install what the tests need (as root), lint, run every test
 #   make lint   rustfmt and clippy, warnings denied
 #   make bench  the figures named in the issues, beside semgrep and
@@ -11,6 +13,7 @@
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/formulary
 DATA  ?= registry-data
+DEMO_LISTEN ?= 127.0.0.1:8080
 
 # Debian packages the tests use: the real Composer client and its version
 # parser (composer, php-cli), unzip for Composer and the bench's peer,
@@ -35,7 +38,7 @@ test: deps lint
 	$(CARGO) test --workspace
 
 demo: build
-	@scripts/demo.sh $(BIN) $(DATA)
+	@scripts/demo.sh $(BIN) $(DATA) $(DEMO_LISTEN)
 
 # make bench BENCH_PATH=/some/tree scans that folder instead of a generated one
 BENCH_PATH ?=

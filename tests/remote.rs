@@ -492,14 +492,64 @@ fn an_unreachable_server_is_one_error_line_naming_the_route() {
 }
 
 #[test]
-fn init_and_token_work_on_the_data_folder_only() {
+fn init_works_on_the_data_folder_only() {
     let registry = Registry::new();
-    for args in [&["token", "list"][..], &["init"][..]] {
-        let mut all = vec!["--server", "http://127.0.0.1:9"];
-        all.extend_from_slice(args);
-        let run = registry.run(&all);
-        one_error_line(&run, &["works on the data folder", "--server"], "");
-    }
+    let run = registry.run(&["--server", "http://127.0.0.1:9", "init"]);
+    one_error_line(&run, &["works on the data folder", "--server"], "");
+}
+
+// ---------------------------------------------------------------------
+// Tokens: handed out while the server holds the data folder
+// ---------------------------------------------------------------------
+
+#[test]
+fn an_admin_makes_lists_and_revokes_tokens_through_the_server() {
+    let (registry, admin) = registry_with_token();
+    let reader = new_token(&registry, "reader", "read");
+
+    let server = Server::start(&registry);
+    let run = |token: &str, args: &[&str]| server.run_as(&registry, Some(token), args);
+    let new = ["token", "new", "--name", "deploy", "--scope", "read"];
+    let made = run(&admin, &[&new[..], &["--json"]].concat()).success();
+    let deploy = format!("deploy:{}", made.json()["secret"].as_str().unwrap());
+    let read_with_it = run(&deploy, &["review", "list"]);
+    let shown = run(
+        &admin,
+        &["token", "new", "--name", "feeder", "--scope", "intake"],
+    );
+    let taken = run(&admin, &new);
+    let revoked = run(&admin, &["token", "revoke", "deploy", "--json"]).success();
+    let refused = run(&deploy, &["review", "list"]);
+    let too_small = run(&reader, &["token", "list"]);
+    let remote_list = run(&admin, &["token", "list"]).success();
+    let remote_json = run(&admin, &["token", "list", "--json"]).success();
+    server.stop();
+
+    read_with_it.success();
+    let shown = shown.success();
+    assert!(shown
+        .stdout
+        .starts_with("token feeder (scope intake) created\nsecret  fml_"));
+    assert!(shown.stdout.contains("shown only once"), "{}", shown.stdout);
+    one_error_line(&taken, &["POST /api/v1/tokens", "409", "deploy"], &admin);
+    assert!(revoked.json()["revoked_at"].is_string());
+    one_error_line(&refused, &["401", "token \"deploy\""], &deploy);
+    one_error_line(
+        &too_small,
+        &[
+            "GET /api/v1/tokens",
+            "403",
+            "token \"reader\" lacks scope admin",
+        ],
+        &reader,
+    );
+    // The same listing as on the data folder, and never a secret or hash.
+    let local = registry.run(&["token", "list"]).success();
+    assert_eq!(remote_list.stdout, local.stdout);
+    let local = registry.run(&["token", "list", "--json"]).success();
+    assert_eq!(remote_json.stdout, local.stdout);
+    assert!(!remote_json.stdout.contains("sha256"));
+    assert!(!remote_json.stdout.contains("fml_"));
 }
 
 // ---------------------------------------------------------------------
@@ -552,6 +602,7 @@ fn draft_for(version: &str, signer: &str) -> serde_json::Value {
         "signer": signer,
         "time": "2025-01-01T00:00:00Z",
         "kind": "decision",
+        "registry": "formulary/lying",
         "package": CLEAN,
         "version": version,
         "version_normalized": format!("{version}.0"),

@@ -19,7 +19,8 @@ pub struct Cli {
     pub data: PathBuf,
 
     /// Work through a running `formulary serve` at this URL instead of the
-    /// data folder (ingest, review, approve/reject/revoke, key, log, verify).
+    /// data folder (ingest, review, approve/reject/revoke, key, token, log,
+    /// verify).
     #[arg(long, global = true, env = "FORMULARY_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
@@ -138,7 +139,8 @@ pub enum Command {
         command: KeyCommand,
     },
 
-    /// Make, list and revoke the access tokens the server accepts.
+    /// Make, list and revoke the access tokens the server accepts (with
+    /// --server: through the running server, with an admin token).
     Token {
         /// What to do.
         #[command(subcommand)]

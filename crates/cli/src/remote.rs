@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use formulary_registry::{
     Bundle, ConsistencyProof, DecisionRequest, InclusionProof, IngestReport, ReviewView, Scope,
+    TokenView,
 };
 use formulary_store::{KeyRecord, VersionRecord};
 use formulary_trust::envelope::Envelope;
@@ -117,6 +118,18 @@ pub struct RecordedReply {
     pub log_index: u64,
     /// The version's status afterwards, for statements about a version.
     pub version: Option<formulary_registry::ledger::VersionStatus>,
+}
+
+/// What `POST /api/v1/tokens` answers: a new token and its only copy of
+/// the secret. No `Debug`, so it cannot end up in a log line.
+#[derive(Deserialize)]
+pub struct MadeToken {
+    /// Its name.
+    pub name: String,
+    /// What it may do.
+    pub scope: Scope,
+    /// The secret, to print once.
+    pub secret: String,
 }
 
 /// A running formulary server and the token to show it.
@@ -259,6 +272,26 @@ impl Client {
             .request(&route)
             .json(&serde_json::json!({ "reason": reason }));
         self.json(&route, request, MAX_ANSWER_BYTES)
+    }
+
+    /// `token list`: every token, never a hash.
+    pub fn tokens(&self) -> anyhow::Result<Vec<TokenView>> {
+        let route = self.route(Method::GET, &["tokens"], Scope::Admin);
+        self.json(&route, self.request(&route), MAX_ANSWER_BYTES)
+    }
+
+    /// `token new`: the server makes the token and sends its secret once.
+    pub fn new_token(&self, name: &str, scope: Scope) -> anyhow::Result<MadeToken> {
+        let route = self.route(Method::POST, &["tokens"], Scope::Admin);
+        let body = serde_json::json!({ "name": name, "scope": scope });
+        let request = self.request(&route).json(&body);
+        self.json(&route, request, MAX_ANSWER_BYTES)
+    }
+
+    /// `token revoke`: the token as it now stands.
+    pub fn revoke_token(&self, name: &str) -> anyhow::Result<TokenView> {
+        let route = self.route(Method::POST, &["tokens", name, "revoke"], Scope::Admin);
+        self.json(&route, self.request(&route), MAX_ANSWER_BYTES)
     }
 
     /// The evidence bundle of the whole log, with the period from `since`

@@ -189,7 +189,9 @@ fn report_verify_steps(bench: &Bench, total: f64) -> Result<()> {
     steps.time("newest checkpoint's signature", || {
         let verifier = registry.note_verifier();
         let (_, note) = notes.last().ok_or("no checkpoint")?;
-        Checkpoint::open(note, &verifier).map(drop).map_err(Into::into)
+        Checkpoint::open(note, &verifier)
+            .map(drop)
+            .map_err(Into::into)
     })?;
     steps.time("checkpoint roots (frontier, sequential)", || {
         checkpoint_roots(&notes, &leaves)

@@ -32,7 +32,7 @@ pub use layout::DataDir;
 pub use record::{status_of, Recorded};
 pub use refusal::Refusal;
 pub use review::{DecisionRequest, ReviewView};
-pub use tokens::{Credential, NewToken, Scope, TokenSecret, SECRET_PREFIX};
+pub use tokens::{Credential, NewToken, Scope, TokenSecret, TokenView, SECRET_PREFIX};
 pub use transparency::{ConsistencyProof, InclusionProof, LogReport};
 
 use std::sync::{Arc, Mutex, MutexGuard};

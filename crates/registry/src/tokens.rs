@@ -1,7 +1,8 @@
 //! Access tokens: who may talk to the server, and what they may do.
 //!
-//! An operator makes a token on the server's machine with `formulary token
-//! new`; its secret is shown once and the store keeps only its sha256.
+//! An operator makes a token with `formulary token new`, on the server's
+//! machine or, while the server runs, through it with an admin token; its
+//! secret is shown once and the store keeps only its sha256.
 //! Composer sends it as http-basic (user = the token's name, password =
 //! the secret) or as a bearer token; `formulary --server` does the same.
 //! The server calls [`Registry::authenticate`] on every request and checks
@@ -122,6 +123,32 @@ pub struct NewToken {
     pub secret: TokenSecret,
 }
 
+/// What may be shown of a token: everything but its hash, which helps
+/// nobody and would only invite offline guessing. `token list` prints
+/// these, locally and through the server's API alike.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    /// Its name.
+    pub name: String,
+    /// Its scope, as stored (`read`, `intake`, `review`, `admin`).
+    pub scope: String,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+impl From<&TokenRecord> for TokenView {
+    fn from(record: &TokenRecord) -> TokenView {
+        TokenView {
+            name: record.name.clone(),
+            scope: record.scope.clone(),
+            created_at: record.created_at.clone(),
+            revoked_at: record.revoked_at.clone(),
+        }
+    }
+}
+
 /// What a client presented in its `Authorization` header.
 pub enum Credential {
     /// http-basic: the user is the token's name, the password its secret.
@@ -184,6 +211,17 @@ impl Registry {
     /// that is still accepted is refused
     /// ([`formulary_store::StoreError::TokenExists`]).
     pub fn new_token(&self, name: &str, scope: Scope) -> Result<NewToken, RegistryError> {
+        self.new_token_as(name, scope, LOCAL_ACTOR)
+    }
+
+    /// [`Registry::new_token`], with `who` asked for it in the audit trail
+    /// (the server passes the admin token that called it).
+    pub fn new_token_as(
+        &self,
+        name: &str,
+        scope: Scope,
+        who: &str,
+    ) -> Result<NewToken, RegistryError> {
         check_name(name)?;
         let secret = TokenSecret::generate()?;
         let record = TokenRecord {
@@ -193,7 +231,7 @@ impl Registry {
             created_at: self.now_rfc3339(),
             revoked_at: None,
         };
-        self.store.insert_token(&record, LOCAL_ACTOR)?;
+        self.store.insert_token(&record, who)?;
         Ok(NewToken {
             name: record.name,
             scope,
@@ -209,8 +247,14 @@ impl Registry {
     /// Revokes the token called `name`: from now on it is refused. A
     /// token already revoked keeps its first revocation time.
     pub fn revoke_token(&self, name: &str) -> Result<TokenRecord, RegistryError> {
+        self.revoke_token_as(name, LOCAL_ACTOR)
+    }
+
+    /// [`Registry::revoke_token`], with `who` asked for it in the audit
+    /// trail.
+    pub fn revoke_token_as(&self, name: &str, who: &str) -> Result<TokenRecord, RegistryError> {
         let when = self.now_rfc3339();
-        Ok(self.store.revoke_token(name, &when, LOCAL_ACTOR)?)
+        Ok(self.store.revoke_token(name, &when, who)?)
     }
 
     /// The name and scope of the active token this credential proves, or

@@ -13,6 +13,11 @@
 //! unsigned statement (`/decisions/template`), the CLI checks and signs it
 //! locally, and `/statements` records the signed envelope after the same
 //! checks as a local decision. A private key never travels.
+//!
+//! Tokens are made, listed and revoked under `/tokens` by admins (module
+//! `tokens`).
+
+mod tokens;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -67,6 +72,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let admin = Router::new()
         .route("/api/v1/keys", post(trust_key))
         .route("/api/v1/keys/{key_id}/revoke", post(revoke_key))
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{name}/revoke", post(tokens::revoke))
         .route_layer(guard(Scope::Admin));
     read.merge(intake).merge(review).merge(admin)
 }

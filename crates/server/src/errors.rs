@@ -173,6 +173,7 @@ fn status_of(err: &RegistryError) -> StatusCode {
             StatusCode::CONFLICT
         }
         E::UnknownVersion { .. }
+        | E::Store(StoreError::UnknownToken { .. })
         | E::UnknownKey(_)
         | E::NoSuchEntry { .. }
         | E::NoSuchCheckpoints { .. } => StatusCode::NOT_FOUND,

@@ -22,7 +22,9 @@
 //! change keeps its stamp; a file that changed gets "now", or one second
 //! past its previous stamp if that is not earlier, so that two changes in
 //! the same second still give the client two different stamps (HTTP dates
-//! have one-second resolution and Composer revalidates by equality).
+//! have one-second resolution and Composer revalidates by equality). The
+//! root's stamp also moves whenever any p2 file changed, even when its own
+//! bytes (the list of names) did not.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -106,27 +108,38 @@ impl Snapshot {
         for state in ["pending", "approved", "rejected", "revoked"] {
             snapshot.states.insert(state.to_string(), 0);
         }
-        let stamp = |path: String, body: Value| {
+        let stamp = |path: String, body: Value, changed_elsewhere: bool| {
             let body = Bytes::from(crate::errors::json_body(&body));
             let old = previous.and_then(|p| p.documents.get(&path));
-            (path, Arc::new(Document::new(body, old.map(|d| &**d), now)))
+            let doc = Document::new(body, old.map(|d| &**d), changed_elsewhere, now);
+            let changed = old.is_none_or(|old| old.stamp != doc.stamp);
+            (path, Arc::new(doc), changed)
         };
-        let root = root_document(by_name.keys().copied(), base_url);
-        let (path, doc) = stamp(ROOT.to_string(), root);
-        snapshot.documents.insert(path, doc);
+        let mut p2_changed = false;
         for (name, versions) in &by_name {
-            let (path, doc) = stamp(
-                format!("p2/{name}.json"),
-                p2_document(name, versions, base_url),
-            );
-            snapshot.documents.insert(path, doc);
-            let (path, doc) = stamp(
-                format!("p2/{name}~dev.json"),
-                p2_document(name, &[], base_url),
-            );
-            snapshot.documents.insert(path, doc);
+            let files = [
+                (
+                    format!("p2/{name}.json"),
+                    p2_document(name, versions, base_url),
+                ),
+                (
+                    format!("p2/{name}~dev.json"),
+                    p2_document(name, &[], base_url),
+                ),
+            ];
+            for (path, body) in files {
+                let (path, doc, changed) = stamp(path, body, false);
+                p2_changed |= changed;
+                snapshot.documents.insert(path, doc);
+            }
             snapshot.add_versions(name, versions, base_url);
         }
+        // The root's bytes stay the same when a version of a known name is
+        // approved or revoked, but its stamp moves all the same: any change
+        // to what is served is a change of the repository as a whole.
+        let root = root_document(by_name.keys().copied(), base_url);
+        let (path, doc, _) = stamp(ROOT.to_string(), root, p2_changed);
+        snapshot.documents.insert(path, doc);
         snapshot
     }
 
@@ -173,10 +186,16 @@ impl Snapshot {
 }
 
 impl Document {
-    /// A document with `body`, stamped against the one it replaces.
-    fn new(body: Bytes, previous: Option<&Document>, now: SystemTime) -> Document {
+    /// A document with `body`, stamped against the one it replaces; with
+    /// `changed_elsewhere`, a new stamp even for the same bytes.
+    fn new(
+        body: Bytes,
+        previous: Option<&Document>,
+        changed_elsewhere: bool,
+        now: SystemTime,
+    ) -> Document {
         let stamp = match previous {
-            Some(old) if old.body == body => old.stamp,
+            Some(old) if old.body == body && !changed_elsewhere => old.stamp,
             Some(old) => now.max(old.stamp + Duration::from_secs(1)),
             None => now,
         };
@@ -419,8 +438,38 @@ mod tests {
         let second = Snapshot::build(&approved, "http://r.test", Some(&same), at(1005));
         let third = Snapshot::build(&revoked, "http://r.test", Some(&second), at(1005));
         assert_eq!((stamp(&second), stamp(&third)), (at(1005), at(1006)));
-        // The root did not change: its names are the same.
-        assert_eq!(third.document(ROOT).unwrap().stamp, at(1000));
+        // The root's names stayed the same, yet its stamp moved with p2.
+        assert_eq!(third.document(ROOT).unwrap().stamp, at(1006));
+    }
+
+    #[test]
+    fn the_root_stamp_moves_with_any_p2_file_and_only_then() {
+        let x = |state| record("acme/x", "1.0.0", "1.0.0.0", state);
+        let y_pending = record("acme/y", "2.0.0", "2.0.0.0", VersionState::Pending);
+        let root = |s: &Snapshot| s.document(ROOT).unwrap().stamp;
+        let first = Snapshot::build(&[x(VersionState::Pending)], "http://r.test", None, at(1000));
+
+        // A pending version of a name already known: nothing served changed.
+        let pending_again = [
+            x(VersionState::Pending),
+            record("acme/x", "1.1.0", "1.1.0.0", VersionState::Pending),
+        ];
+        let quiet = Snapshot::build(&pending_again, "http://r.test", Some(&first), at(1010));
+        assert_eq!(root(&quiet), at(1000));
+
+        // An approval changes p2/acme/x.json only; the root moves too.
+        let approved = [x(VersionState::Approved), pending_again[1].clone()];
+        let approval = Snapshot::build(&approved, "http://r.test", Some(&quiet), at(1020));
+        assert_eq!(root(&approval), at(1020));
+        assert_eq!(
+            approval.document(ROOT).unwrap().body,
+            first.document(ROOT).unwrap().body
+        );
+
+        // A new name changes the root's bytes, as before.
+        let more = [approved[0].clone(), approved[1].clone(), y_pending];
+        let claimed = Snapshot::build(&more, "http://r.test", Some(&approval), at(1020));
+        assert_eq!(root(&claimed), at(1021), "same second: one past the last");
     }
 
     #[test]

@@ -97,4 +97,15 @@ impl AppState {
         tracing::debug!(versions = records.len(), "republished");
         Ok(())
     }
+
+    /// Call after a token is made or revoked through the API; like
+    /// [`AppState::republish`], off the async threads.
+    ///
+    /// Today every request reads the tokens from the store, so there is
+    /// nothing to refresh. Whatever keeps tokens (or accepted credentials)
+    /// in memory must be rebuilt or cleared here: a revoked token has to
+    /// be refused on the very next request, and a new one accepted.
+    pub fn tokens_changed(&self) {
+        tracing::debug!("tokens changed");
+    }
 }

@@ -347,3 +347,162 @@ fn the_log_is_served_as_a_bundle_and_proofs() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+#[test]
+fn an_admin_makes_and_revokes_tokens_while_the_server_runs() {
+    let world = World::new();
+    let server = world.serve();
+    let asked = json!({"name": "deploy", "scope": "read"});
+
+    let response = server
+        .post_as(&world.admin, "/api/v1/tokens")
+        .json(&asked)
+        .send()
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let made = json(response, 200);
+    assert_eq!(
+        (made["name"].as_str(), made["scope"].as_str()),
+        (Some("deploy"), Some("read"))
+    );
+    let deploy = Token {
+        name: "deploy".into(),
+        secret: made["secret"].as_str().unwrap().to_string(),
+    };
+    let p2 = format!("/p2/{SHIPPING}.json");
+    assert_eq!(server.get_as(&deploy, &p2).send().unwrap().status(), 200);
+
+    let listed = json(
+        server
+            .get_as(&world.admin, "/api/v1/tokens")
+            .send()
+            .unwrap(),
+        200,
+    );
+    let shown = listed.to_string();
+    assert!(shown.contains("\"deploy\"") && !shown.contains(&deploy.secret));
+    assert!(!shown.contains("sha256"), "never a hash: {shown}");
+
+    let again = server
+        .post_as(&world.admin, "/api/v1/tokens")
+        .json(&asked)
+        .send()
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        409,
+        "the name is taken while deploy is active"
+    );
+
+    let revoked = json(
+        server
+            .post_as(&world.admin, "/api/v1/tokens/deploy/revoke")
+            .send()
+            .unwrap(),
+        200,
+    );
+    assert!(revoked["revoked_at"].is_string());
+    // Refused from the very next request on.
+    assert_eq!(server.get_as(&deploy, &p2).send().unwrap().status(), 401);
+
+    let trail = world.registry.store().audit_trail().unwrap();
+    let by_ops: Vec<&str> = trail
+        .iter()
+        .filter(|e| e.who == "token:ops")
+        .map(|e| e.what.as_str())
+        .collect();
+    assert_eq!(by_ops, ["token-created", "token-revoked"]);
+}
+
+#[test]
+fn tokens_need_admin_and_sensible_input() {
+    let world = World::new();
+    let server = world.serve();
+    let asked = json!({"name": "deploy", "scope": "admin"});
+    for token in [&world.read, &world.intake, &world.review] {
+        let made = server.post_as(token, "/api/v1/tokens").json(&asked).send();
+        assert_eq!(
+            made.unwrap().status(),
+            403,
+            "{} may not make tokens",
+            token.name
+        );
+        let listed = server.get_as(token, "/api/v1/tokens").send().unwrap();
+        assert_eq!(listed.status(), 403);
+        let revoke = server.post_as(token, "/api/v1/tokens/ops/revoke").send();
+        assert_eq!(revoke.unwrap().status(), 403);
+    }
+    let no_credentials = server.get("/api/v1/tokens").send().unwrap();
+    assert_eq!(no_credentials.status(), 401);
+
+    for bad in [
+        json!({"name": "deploy", "scope": "root"}),
+        json!({"name": "no spaces", "scope": "read"}),
+        json!({"name": "x".repeat(65), "scope": "read"}),
+        json!({"name": "deploy"}),
+        json!({"name": "deploy", "scope": "read", "secret": "fml_mine"}),
+    ] {
+        let response = server
+            .post_as(&world.admin, "/api/v1/tokens")
+            .json(&bad)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    let unknown = server
+        .post_as(&world.admin, "/api/v1/tokens/nobody/revoke")
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        world.registry.tokens().unwrap().len(),
+        4,
+        "nothing was made"
+    );
+}
+
+#[test]
+fn an_approval_through_the_api_moves_the_stamp_of_packages_json() {
+    let world = World::new();
+    let server = world.serve();
+    let root = |since: Option<&str>| {
+        let request = server.get_as(&world.read, "/packages.json");
+        let request = match since {
+            Some(date) => request.header("If-Modified-Since", date),
+            None => request,
+        };
+        request.send().unwrap()
+    };
+    let stamp_of = |r: &reqwest::blocking::Response| {
+        let stamp = r.headers()["last-modified"].to_str().unwrap();
+        httpdate::parse_http_date(stamp).unwrap()
+    };
+    let before = root(None);
+    let stamp = before.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = before.bytes().unwrap();
+    assert_eq!(root(Some(&stamp)).status(), 304);
+
+    // SHIPPING is already a known name: the root's bytes stay the same.
+    let asked = json!({"package": SHIPPING, "version": "1.0.1", "verdict": "approve"});
+    json(
+        decide_remotely(&server, &world.review, &world.alice, asked),
+        200,
+    );
+
+    let after = root(Some(&stamp));
+    assert_eq!(
+        after.status(),
+        200,
+        "a client holding the old stamp must refetch"
+    );
+    assert!(stamp_of(&after) > httpdate::parse_http_date(&stamp).unwrap());
+    let fresh = after.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(after.bytes().unwrap(), body);
+    assert_eq!(root(Some(&fresh)).status(), 304);
+}

@@ -2,19 +2,19 @@
 //! through a running `formulary serve` instead of the data folder (which
 //! the server holds), and print exactly what they print locally.
 //!
-//! `init` and `token` work on the data folder itself and refuse
-//! `--server`; `scan`, `serve`, `key new` and `verify --bundle` need no
-//! registry and run here as usual.
+//! `init` works on the data folder itself and refuses `--server`; `scan`,
+//! `serve`, `key new` and `verify --bundle` need no registry and run here
+//! as usual. `token` goes through the server with an admin token.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 use formulary_trust::statement::Verdict;
 
-use crate::cli::{Cli, Command, KeyCommand, ReviewCommand};
+use crate::cli::{Cli, Command, KeyCommand, ReviewCommand, TokenCommand};
 use crate::commands::decide::Asked;
 use crate::commands::{
-    client_state, decide_remote, ingest_remote, key, log_remote, review, verify,
+    client_state, decide_remote, ingest_remote, key, log_remote, review, token, verify,
 };
 use crate::remote::Client;
 
@@ -28,7 +28,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
     let json = cli.json;
     let code = match &cli.command {
         Command::Init => return Err(local_only("init")),
-        Command::Token { .. } => return Err(local_only("token")),
         Command::Scan { .. } | Command::Serve { .. } => return Ok(None),
         Command::Key {
             command: KeyCommand::New { .. },
@@ -53,6 +52,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
             decide_remote::run(&connect()?, asked, json)?
         }
         Command::Key { command } => run_key(&connect()?, command, json)?,
+        Command::Token { command } => run_token(&connect()?, command, json)?,
         Command::Log { command } => log_remote::run(&connect()?, command, json)?,
         Command::Verify {
             lock,
@@ -107,4 +107,16 @@ fn run_key(client: &Client, command: &KeyCommand, json: bool) -> anyhow::Result<
         KeyCommand::List => key::print_list(&client.keys()?, json),
         KeyCommand::New { .. } => bail!("`key new` makes a key here; it needs no server"),
     }
+}
+
+fn run_token(client: &Client, command: &TokenCommand, json: bool) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::New { name, scope } => {
+            let made = client.new_token(name, *scope)?;
+            token::show_new(&made.name, made.scope, &made.secret, json)?;
+        }
+        TokenCommand::List => token::list(&client.tokens()?, json)?,
+        TokenCommand::Revoke { name } => token::show_revoked(&client.revoke_token(name)?, json)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

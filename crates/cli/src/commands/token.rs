@@ -1,14 +1,13 @@
 //! `formulary token new | list | revoke`
 //!
-//! Tokens are managed on the server's machine, against the data folder:
-//! making one is how an operator hands out access, so it is never done
-//! over the network. The secret is printed once, here, and nowhere else.
+//! Tokens are managed against the data folder, or, while `formulary
+//! serve` holds it, through the server with an admin token (`--server`;
+//! see `run_remote`). Either way the secret is printed once, here, and
+//! nowhere else; listings never show a hash.
 
 use std::process::ExitCode;
 
-use formulary_registry::{DataDir, NewToken, Registry};
-use formulary_store::TokenRecord;
-use serde::Serialize;
+use formulary_registry::{DataDir, Registry, Scope, TokenView};
 
 use crate::cli::TokenCommand;
 use crate::output::print_json;
@@ -19,48 +18,30 @@ pub fn run(dir: DataDir, command: &TokenCommand, json: bool) -> anyhow::Result<E
     match command {
         TokenCommand::New { name, scope } => {
             let token = registry.new_token(name, *scope)?;
-            show_new(&token, json)?;
+            show_new(&token.name, token.scope, token.secret.expose(), json)?;
         }
-        TokenCommand::List => list(&registry.tokens()?, json)?,
+        TokenCommand::List => {
+            let tokens: Vec<TokenView> = registry.tokens()?.iter().map(TokenView::from).collect();
+            list(&tokens, json)?;
+        }
         TokenCommand::Revoke { name } => {
             let record = registry.revoke_token(name)?;
-            show_revoked(&record, json)?;
+            show_revoked(&TokenView::from(&record), json)?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `token list` and `token revoke` show of a token: everything but
-/// the hash, which helps nobody and would only invite offline guessing.
-#[derive(Serialize)]
-struct Listed<'a> {
-    name: &'a str,
-    scope: &'a str,
-    created_at: &'a str,
-    revoked_at: Option<&'a str>,
-}
-
-impl<'a> From<&'a TokenRecord> for Listed<'a> {
-    fn from(record: &'a TokenRecord) -> Listed<'a> {
-        Listed {
-            name: &record.name,
-            scope: &record.scope,
-            created_at: &record.created_at,
-            revoked_at: record.revoked_at.as_deref(),
-        }
-    }
-}
-
-fn show_new(token: &NewToken, json: bool) -> anyhow::Result<()> {
-    let (name, secret) = (&token.name, token.secret.expose());
+/// Prints a token just made, with its secret, once.
+pub(crate) fn show_new(name: &str, scope: Scope, secret: &str, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&serde_json::json!({
             "name": name,
-            "scope": token.scope,
+            "scope": scope,
             "secret": secret,
         }));
     }
-    println!("token {name} (scope {}) created", token.scope);
+    println!("token {name} (scope {scope}) created");
     println!("secret  {secret}");
     println!("This secret is shown only once: formulary keeps only its hash.");
     println!("Store it now; if it is lost, revoke the token and make a new one.");
@@ -74,10 +55,10 @@ fn show_new(token: &NewToken, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list(tokens: &[TokenRecord], json: bool) -> anyhow::Result<()> {
+/// Prints every token: name, scope, when made, whether revoked.
+pub(crate) fn list(tokens: &[TokenView], json: bool) -> anyhow::Result<()> {
     if json {
-        let listed: Vec<Listed> = tokens.iter().map(Listed::from).collect();
-        return print_json(&listed);
+        return print_json(&tokens);
     }
     if tokens.is_empty() {
         println!("no tokens yet; make one with `formulary token new --name NAME --scope read`");
@@ -97,9 +78,10 @@ fn list(tokens: &[TokenRecord], json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show_revoked(record: &TokenRecord, json: bool) -> anyhow::Result<()> {
+/// Prints a token as it stands after `token revoke`.
+pub(crate) fn show_revoked(record: &TokenView, json: bool) -> anyhow::Result<()> {
     if json {
-        return print_json(&Listed::from(record));
+        return print_json(record);
     }
     let when = record.revoked_at.as_deref().unwrap_or("now");
     println!(
