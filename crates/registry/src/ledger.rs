@@ -103,6 +103,7 @@ pub fn judge(
         None => envelope.verify(&signer.key).map_err(Refusal::Envelope)?,
     };
     let statement = Statement::from_bytes(&payload).map_err(Refusal::Statement)?;
+    check_time(&statement.time)?;
     if statement.signer != signer.id {
         return Err(Refusal::SignerMismatch {
             claimed: statement.signer,
@@ -222,6 +223,9 @@ fn decision(
     if let Some(base) = &body.base_version {
         check_base(view, &s.package, base)?;
     }
+    if let Some(note) = &body.note {
+        check_text("note", note)?;
+    }
     status.decisions.push(DecisionRef {
         index,
         key_id: signer.id.clone(),
@@ -331,6 +335,7 @@ fn key_trust(
     index: u64,
 ) -> Result<Effects, Refusal> {
     check_key_manager(signer)?;
+    check_key_name(&body.name)?;
     let key =
         PublicKey::from_base64(&body.public_key).map_err(|e| Refusal::BadKey(e.to_string()))?;
     if key.key_id() != body.key_id {
@@ -410,6 +415,55 @@ fn policy(signer: &Signer, body: &PolicyBody) -> Result<Effects, Refusal> {
         policy: Some(body.clone()),
         ..Effects::default()
     })
+}
+
+/// Statement times are RFC 3339 in UTC, to the second
+/// (`2026-12-04T10:00:00Z`), so that every reader compares them the same
+/// way.
+fn check_time(time: &str) -> Result<(), Refusal> {
+    use time::format_description::well_known::Rfc3339;
+    let parsed = time::OffsetDateTime::parse(time, &Rfc3339);
+    match parsed {
+        Ok(t) if t.offset().is_utc() && time.ends_with('Z') => Ok(()),
+        _ => Err(Refusal::BadText {
+            field: "time",
+            reason: format!("{time:?} is not an RFC 3339 UTC time such as 2026-12-04T10:00:00Z"),
+        }),
+    }
+}
+
+/// Notes and reasons are shown to reviewers and auditors on terminals;
+/// a control character (a newline, an escape sequence) could forge or
+/// hide a line of that output.
+fn check_text(field: &'static str, text: &str) -> Result<(), Refusal> {
+    let reason = if text.chars().any(char::is_control) {
+        "it contains control characters (newlines, escapes); write it on one line"
+    } else if text.chars().count() > 2000 {
+        "it is longer than 2000 characters"
+    } else {
+        return Ok(());
+    };
+    Err(Refusal::BadText {
+        field,
+        reason: reason.to_string(),
+    })
+}
+
+/// Approvals count by key name, so names must be plain: ASCII letters,
+/// digits and `.`, `_`, `-`, `@`, 1 to 64 of them. That rules out
+/// look-alikes (`alice` and `alice` with a zero-width space counting as two
+/// people), forged output lines, and the reserved name `registry`.
+fn check_key_name(name: &str) -> Result<(), Refusal> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
+    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(plain);
+    if !ok || name == "registry" {
+        return Err(Refusal::BadKey(format!(
+            "key name {:?} is not allowed: use 1 to 64 ASCII letters, digits, `.`, `_`, `-` \
+             or `@` (and not `registry`)",
+            name
+        )));
+    }
+    Ok(())
 }
 
 /// Key changes come from the registry key (the local operator) or an admin.

@@ -37,6 +37,7 @@ impl Registry {
     /// signed elsewhere, or one the registry made).
     pub fn record(&self, envelope: &Envelope) -> Result<Recorded, RegistryError> {
         let _guard = self.write_lock();
+        self.check_clock(envelope)?;
         if is_decision(envelope) {
             self.judge_under_configured_policy(envelope)?;
             self.ensure_policy()?;
@@ -82,6 +83,31 @@ impl Registry {
             }
             Committed::AlreadyPresent => Err(Refusal::AlreadyIngested(commit.subject).into()),
         }
+    }
+
+    /// A statement signed elsewhere must be dated close to now: its time
+    /// places it in an audit period (`log export --since`), so a signer
+    /// must not be able to date it into or out of one. Statements the
+    /// registry signs itself are dated by its own clock.
+    fn check_clock(&self, envelope: &Envelope) -> Result<(), RegistryError> {
+        const MINUTES: i64 = 10;
+        use time::format_description::well_known::Rfc3339;
+        let payload = envelope.payload_bytes().unwrap_or_default();
+        let Ok(statement) = Statement::from_bytes(&payload) else {
+            return Ok(()); // the judge refuses it with the reason
+        };
+        let Ok(time) = time::OffsetDateTime::parse(&statement.time, &Rfc3339) else {
+            return Ok(());
+        };
+        if (time - (self.clock)()).whole_minutes().abs() > MINUTES {
+            return Err(Refusal::ClockSkew {
+                time: statement.time,
+                now: self.now_rfc3339(),
+                minutes: MINUTES,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// Logs formulary.toml's policy if the log does not already hold it.

@@ -163,6 +163,27 @@ pub enum Refusal {
         /// Whether it was revoked.
         revoked: bool,
     },
+    /// A statement field with text we refuse to record.
+    #[error("the statement's {field} is refused: {reason}")]
+    BadText {
+        /// Which field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A statement dated too far from the registry's clock.
+    #[error(
+        "the statement is dated {time}, but the registry's clock says {now}; statements are \
+         recorded within {minutes} minutes of when they are signed: check your clock and sign again"
+    )]
+    ClockSkew {
+        /// The statement's time.
+        time: String,
+        /// The registry's time.
+        now: String,
+        /// The allowed skew.
+        minutes: i64,
+    },
     /// A policy statement with impossible values.
     #[error("policy refused: {0}")]
     BadPolicy(String),

@@ -352,3 +352,57 @@ impl Team {
         key(1)
     }
 }
+
+#[test]
+fn key_names_are_plain_so_look_alikes_cannot_count_twice() {
+    let mut team = Team::new();
+    let registry = team.registry_key();
+    for name in ["alice\u{200b}", "x y", "a+b", "", "registry", "line\nbreak"] {
+        let body = Body::KeyTrust(KeyTrustBody {
+            key_id: key(3).key_id(),
+            public_key: key(3).public().to_base64(),
+            name: name.into(),
+            role: Role::Reviewer,
+        });
+        let err = team.say(&registry, body).unwrap_err();
+        assert!(matches!(err, Refusal::BadKey(_)), "{name:?}: {err}");
+    }
+}
+
+#[test]
+fn notes_with_control_characters_and_odd_times_are_refused() {
+    let mut team = Team::new();
+    let alice = key(2);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.0", None);
+    let decision = |note: &str| {
+        Body::Decision(DecisionBody {
+            registry: origin(),
+            subject: subject("1.0.0"),
+            verdict: Verdict::Approve,
+            base_version: None,
+            findings_digest: "f".repeat(64),
+            note: Some(note.into()),
+            policy_rule: None,
+        })
+    };
+    let err = team
+        .say(&alice, decision("fine\n#99 approve by carol"))
+        .unwrap_err();
+    assert!(
+        matches!(err, Refusal::BadText { field: "note", .. }),
+        "{err}"
+    );
+
+    for time in ["yesterday", "2026-12-04T10:00:00+05:00"] {
+        let statement = Statement::new(&alice.key_id(), time, decision("ok"));
+        let err = judge(&team.ledger, team.next, &statement.sign(&alice), None).unwrap_err();
+        assert!(
+            matches!(err, Refusal::BadText { field: "time", .. }),
+            "{time}: {err}"
+        );
+    }
+    team.say(&alice, decision("read it all")).unwrap();
+    assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}

@@ -28,6 +28,8 @@ pub fn run(client: &Client, asked: Asked, json: bool) -> anyhow::Result<ExitCode
     let draft = client.decision_template(&asked.request, &signer)?;
     check_draft(&draft, &asked.request, &signer)
         .context("refusing to sign the statement the server drafted")?;
+    let shown = client.review_view(&asked.request.package, &asked.request.version)?;
+    check_shown(&draft, &shown).context("refusing to sign the statement the server drafted")?;
     let reply = client
         .record(&draft.sign(&key))
         .with_context(|| asked.refused())?;
@@ -43,6 +45,28 @@ pub fn run(client: &Client, asked: Asked, json: bool) -> anyhow::Result<ExitCode
         requires: view.requires,
     };
     decide::print(&outcome, json)
+}
+
+/// The draft must name the archive `review show` shows for the version:
+/// the same digests and findings. (A server that lies consistently in both
+/// answers is not caught here; TLS and a pinned registry key are the
+/// defence against that.)
+fn check_shown(draft: &Statement, shown: &formulary_registry::ReviewView) -> anyhow::Result<()> {
+    let Body::Decision(body) = &draft.body else {
+        bail!("it is not a decision");
+    };
+    let s = &body.subject;
+    let pairs = [
+        ("sha256", &s.sha256, &shown.sha256),
+        ("sha1", &s.sha1, &shown.sha1),
+        ("tree hash", &s.tree_hash, &shown.tree_hash),
+    ];
+    for (field, drafted, listed) in pairs {
+        if drafted != listed {
+            bail!("it names {field} {drafted}, but review show lists {listed}");
+        }
+    }
+    Ok(())
 }
 
 /// Whether `draft` is a decision on exactly what `request` asks, to be
