@@ -48,6 +48,7 @@ bench:
 	@scripts/bench-peers.sh
 	$(CARGO) run --release -q -p formulary-scan --example bench -- $(BENCH_PATH)
 	$(CARGO) build --release -q -p formulary-cli && $(CARGO) run --release -q -p formulary-registry --example review_bench
+	@CARGO=$(CARGO) scripts/bench-serve.sh
 
 # Removes the demo registry (everything in registry-data/ but its README).
 clean-demo:

@@ -32,7 +32,7 @@ pub use layout::DataDir;
 pub use record::{status_of, Recorded};
 pub use refusal::Refusal;
 pub use review::{DecisionRequest, ReviewView};
-pub use tokens::{Credential, NewToken, Scope, TokenSecret, TokenView, SECRET_PREFIX};
+pub use tokens::{Credential, NewToken, Scope, TokenSecret, TokenTable, TokenView, SECRET_PREFIX};
 pub use transparency::{ConsistencyProof, InclusionProof, LogReport};
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -60,6 +60,9 @@ pub struct Registry {
     /// Built on first use and kept: compiling the rules costs more than
     /// scanning a small extension.
     scanner: std::sync::OnceLock<formulary_scan::Scanner>,
+    /// Counts the tokens made and revoked through this registry, so that
+    /// a server holding them in memory knows to read them again.
+    token_generation: std::sync::atomic::AtomicU64,
 }
 
 impl Registry {
@@ -97,6 +100,7 @@ impl Registry {
             clock: Arc::new(OffsetDateTime::now_utc),
             write: Mutex::new(()),
             scanner: std::sync::OnceLock::new(),
+            token_generation: Default::default(),
         })
     }
 

@@ -5,8 +5,11 @@
 //! secret is shown once and the store keeps only its sha256.
 //! Composer sends it as http-basic (user = the token's name, password =
 //! the secret) or as a bearer token; `formulary --server` does the same.
-//! The server calls [`Registry::authenticate`] on every request and checks
-//! the scope it gets back against the route's.
+//! The server checks every request against a [`TokenTable`] it keeps in
+//! memory (made by [`Registry::token_table`], made again whenever a token
+//! is made or revoked through it) and checks the scope it gets back
+//! against the route's; [`Registry::authenticate`] does the same from the
+//! store.
 //!
 //! Secrets are wrapped so that neither `Debug` nor a log line can show
 //! them, and are compared only as hashes, in constant time, against every
@@ -14,6 +17,7 @@
 //! close a guess came or which token it nearly matched.
 
 use std::fmt;
+use std::sync::atomic::Ordering;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -232,6 +236,7 @@ impl Registry {
             revoked_at: None,
         };
         self.store.insert_token(&record, who)?;
+        self.tokens_changed();
         Ok(NewToken {
             name: record.name,
             scope,
@@ -254,23 +259,115 @@ impl Registry {
     /// trail.
     pub fn revoke_token_as(&self, name: &str, who: &str) -> Result<TokenRecord, RegistryError> {
         let when = self.now_rfc3339();
-        Ok(self.store.revoke_token(name, &when, who)?)
+        let record = self.store.revoke_token(name, &when, who)?;
+        self.tokens_changed();
+        Ok(record)
     }
 
     /// The name and scope of the active token this credential proves, or
     /// `None` for a missing, wrong or revoked one.
     ///
-    /// The presented secret is hashed and compared with every active
-    /// token's hash, in constant time, without stopping at a match.
+    /// This reads every token from the store; a server answering many
+    /// requests keeps a [`TokenTable`] instead ([`Registry::token_table`])
+    /// and rebuilds it when tokens change.
     pub fn authenticate(&self, credential: &Credential) -> Option<(String, Scope)> {
-        let tokens = match self.store.tokens() {
-            Ok(tokens) => tokens,
+        match self.token_table() {
+            Ok(table) => table.authenticate(credential),
             Err(err) => {
                 tracing::warn!(%err, "cannot read the tokens; refusing every credential");
-                return None;
+                None
             }
-        };
-        let token = matching_token(&tokens, credential)?;
+        }
+    }
+
+    /// The active tokens as they stand in the store now, ready to check
+    /// credentials against without reading the store again.
+    pub fn token_table(&self) -> Result<TokenTable, RegistryError> {
+        // Read before the store: a change made while we read leaves the
+        // table a generation behind, to be read again.
+        let generation = self.token_generation();
+        let mut table = TokenTable::new(&self.store.tokens()?);
+        table.generation = generation;
+        Ok(table)
+    }
+
+    /// How many times tokens were made or revoked through this registry
+    /// since it was opened. A [`TokenTable`] whose
+    /// [`generation`](TokenTable::generation) is older must be made again.
+    pub fn token_generation(&self) -> u64 {
+        self.token_generation.load(Ordering::Acquire)
+    }
+
+    /// Called once a token change is stored.
+    fn tokens_changed(&self) {
+        self.token_generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// The active tokens, held in memory to check credentials against.
+///
+/// Made from the store's records by [`Registry::token_table`]; it does not
+/// follow later changes, so whoever keeps one must make a new one after a
+/// token is made or revoked (its [`generation`](TokenTable::generation)
+/// tells). Checking a credential costs one sha256 and a
+/// constant-time comparison with every active token's hash: neither
+/// timing nor an early exit tells a caller how close a guess came or
+/// which token it nearly matched. Revoked tokens are left out when the
+/// table is made.
+#[derive(Clone, Default)]
+pub struct TokenTable {
+    active: Vec<ActiveToken>,
+    generation: u64,
+}
+
+#[derive(Clone)]
+struct ActiveToken {
+    name: String,
+    /// The stored scope word; one we do not know refuses the token.
+    scope: String,
+    /// The decoded sha256; a damaged hash decodes to nothing, which
+    /// equals no digest.
+    sha256: Vec<u8>,
+}
+
+impl TokenTable {
+    /// The table of the records that are not revoked.
+    pub fn new(records: &[TokenRecord]) -> TokenTable {
+        let active = records
+            .iter()
+            .filter(|t| t.revoked_at.is_none())
+            .map(|t| ActiveToken {
+                name: t.name.clone(),
+                scope: t.scope.clone(),
+                sha256: hex::decode(&t.sha256).unwrap_or_default(),
+            })
+            .collect();
+        TokenTable {
+            active,
+            generation: 0,
+        }
+    }
+
+    /// The [`Registry::token_generation`] it was read at (0 for a table
+    /// made with [`TokenTable::new`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// How many active tokens the table holds.
+    pub fn len(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Whether it holds none, so that every credential is refused.
+    pub fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    /// The name and scope of the active token this credential proves, or
+    /// `None` for a wrong or revoked one.
+    pub fn authenticate(&self, credential: &Credential) -> Option<(String, Scope)> {
+        let token = self.matching(credential)?;
         let Some(scope) = Scope::parse(&token.scope) else {
             tracing::warn!(
                 token = %token.name,
@@ -282,31 +379,37 @@ impl Registry {
         tracing::debug!(token = %token.name, %scope, "credential accepted");
         Some((token.name.clone(), scope))
     }
+
+    /// The active token whose hash matches the credential's secret (and,
+    /// for http-basic, whose name is the user), comparing against every
+    /// one without stopping at a match.
+    fn matching(&self, credential: &Credential) -> Option<&ActiveToken> {
+        let presented = Sha256::digest(credential.secret().as_bytes());
+        let mut found = None;
+        for token in &self.active {
+            let same_hash = token.sha256.as_slice().ct_eq(presented.as_slice());
+            let hit = same_hash & credential.names(&token.name);
+            if bool::from(hit) {
+                found = Some(token);
+            }
+        }
+        if found.is_none() {
+            tracing::debug!(
+                kind = credential.kind(),
+                "credential matches no active token"
+            );
+        }
+        found
+    }
 }
 
-/// The active token whose hash matches the credential's secret (and, for
-/// http-basic, whose name is the user), comparing against every one.
-fn matching_token<'a>(
-    tokens: &'a [TokenRecord],
-    credential: &Credential,
-) -> Option<&'a TokenRecord> {
-    let presented = Sha256::digest(credential.secret().as_bytes());
-    let mut found = None;
-    for token in tokens.iter().filter(|t| t.revoked_at.is_none()) {
-        // A damaged hash decodes to nothing, which equals no digest.
-        let stored = hex::decode(&token.sha256).unwrap_or_default();
-        let hit = stored.as_slice().ct_eq(presented.as_slice()) & credential.names(&token.name);
-        if bool::from(hit) {
-            found = Some(token);
-        }
+impl fmt::Debug for TokenTable {
+    /// Names only: even hashes stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.active.iter().map(|t| &t.name))
+            .finish()
     }
-    if found.is_none() {
-        tracing::debug!(
-            kind = credential.kind(),
-            "credential matches no active token"
-        );
-    }
-    found
 }
 
 /// The sha256 hex the store keeps for a secret.
@@ -436,8 +539,9 @@ mod tests {
         let (_tmp, registry) = registry();
         let ci = registry.new_token("ci", Scope::Read).unwrap();
         let mut wrong = ci.secret.expose().to_string();
-        wrong.pop();
-        wrong.push('A');
+        // Another last character; one secret in 16 ends in 'A' already.
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == 'A' { 'B' } else { 'A' });
 
         for credential in [
             basic("ci", &wrong),
@@ -477,6 +581,24 @@ mod tests {
         let new = registry.new_token("ci", Scope::Read).unwrap();
         let found = registry.authenticate(&basic("ci", new.secret.expose()));
         assert_eq!(found, Some(("ci".to_string(), Scope::Read)));
+    }
+
+    #[test]
+    fn a_table_read_before_a_token_change_is_a_generation_behind() {
+        let (_tmp, registry) = registry();
+        let ci = registry.new_token("ci", Scope::Read).unwrap();
+        let table = registry.token_table().unwrap();
+        assert_eq!(table.generation(), registry.token_generation());
+        let ci = basic("ci", ci.secret.expose());
+        assert!(table.authenticate(&ci).is_some());
+
+        registry.revoke_token("ci").unwrap();
+        // The old table still accepts it: whoever holds one must see that
+        // it is behind and read the tokens again.
+        assert_ne!(table.generation(), registry.token_generation());
+        let fresh = registry.token_table().unwrap();
+        assert!(fresh.is_empty() && fresh.authenticate(&ci).is_none());
+        assert_eq!(format!("{fresh:?}"), "[]");
     }
 
     #[test]

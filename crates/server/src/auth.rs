@@ -3,8 +3,8 @@
 //! Every route but `/healthz` sits behind [`require`], a middleware given
 //! the scope its routes need. It reads the `Authorization` header
 //! (http-basic with the token's name as user and its secret as password,
-//! or a bearer token), asks [`formulary_registry::Registry::authenticate`]
-//! which token that is, and then:
+//! or a bearer token), asks the token table in memory
+//! ([`AppState::authenticate`]) which token that is, and then:
 //!
 //! - no credentials: 401 with `WWW-Authenticate`, unless the route needs
 //!   only `read` and the `anonymous_read` setting is on;
@@ -102,10 +102,7 @@ pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiErro
     }
     let text = value.to_str().map_err(|_| wrong())?;
     let credential = parse_credential(text).ok_or_else(wrong)?;
-    let (name, scope) = state
-        .registry()
-        .authenticate(&credential)
-        .ok_or_else(wrong)?;
+    let (name, scope) = state.authenticate(&credential).ok_or_else(wrong)?;
     Ok(Caller::Token { name, scope })
 }
 

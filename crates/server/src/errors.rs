@@ -9,9 +9,7 @@
 //! conflict 409, and everything else 500. The cause of a 500 is logged
 //! once, here, and the client gets a short message that names no file.
 
-use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use formulary_registry::RegistryError;
 use formulary_store::StoreError;
@@ -115,8 +113,8 @@ impl From<RegistryError> for ApiError {
 
 /// Rewrites error responses made outside our handlers (a body over the
 /// limit, a timeout, a wrong method) into the same JSON form as ours.
-pub async fn json_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+/// The request observer (`observe.rs`) calls it on every answer.
+pub fn json_errors(response: Response) -> Response {
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
         return response;

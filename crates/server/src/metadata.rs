@@ -11,7 +11,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use formulary_composer::PackageName;
@@ -36,9 +36,22 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 /// `GET /p2/VENDOR/NAME.json` and `GET /p2/VENDOR/NAME~dev.json`.
 pub async fn p2(
     State(state): State<AppState>,
+    uri: Uri,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    // A published file answers at once: its path is a name we checked
+    // when we published it, so checking it again on every request (a
+    // few allocations each) would only slow the answer Composer waits
+    // for most. Anything else is checked, for the right 400 or 404.
+    let snapshot = state.snapshot();
+    let published = uri
+        .path()
+        .strip_prefix('/')
+        .and_then(|p| snapshot.document(p));
+    if let Some(document) = published {
+        return conditional(&state, document, &headers);
+    }
     let Path((vendor, file)) = path.map_err(bad_path)?;
     let stem = file
         .strip_suffix(".json")
@@ -48,7 +61,6 @@ pub async fn p2(
         None => (stem, ""),
     };
     let name = package_name(&vendor, project)?;
-    let snapshot = state.snapshot();
     let document = snapshot
         .document(&format!("p2/{name}{suffix}.json"))
         .ok_or_else(|| ApiError::not_found(format!("{name} is not in this registry")))?;

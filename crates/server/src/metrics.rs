@@ -16,11 +16,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -34,12 +33,22 @@ const BUCKETS: [f64; 12] = [
 pub const UNMATCHED: &str = "unmatched";
 
 /// The server's counters.
+///
+/// Every request updates its route's entry under one lock; the entry is
+/// made on the route's first request, so the lock is held for a lookup
+/// and a few additions, with no allocation.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     not_modified: AtomicU64,
     install_notifications: AtomicU64,
+}
+
+/// One route's requests by status, and its latency.
+#[derive(Debug, Default)]
+struct RouteStats {
+    statuses: BTreeMap<u16, u64>,
+    latency: Histogram,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -53,16 +62,18 @@ struct Histogram {
 impl Metrics {
     /// Counts one answered request.
     pub fn record(&self, route: &str, status: u16, latency: Duration) {
-        let mut requests = lock(&self.requests);
-        *requests.entry((route.to_string(), status)).or_default() += 1;
-        drop(requests);
         let seconds = latency.as_secs_f64();
-        let mut latency = lock(&self.latency);
-        let histogram = latency.entry(route.to_string()).or_default();
         let bucket = BUCKETS
             .iter()
             .position(|&le| seconds <= le)
             .unwrap_or(BUCKETS.len());
+        let mut routes = lock(&self.routes);
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_string()).or_default(),
+        };
+        *stats.statuses.entry(status).or_default() += 1;
+        let histogram = &mut stats.latency;
         histogram.buckets[bucket] += 1;
         histogram.sum += seconds;
         histogram.count += 1;
@@ -109,12 +120,14 @@ impl Metrics {
     fn render_requests(&self, out: &mut String) {
         out.push_str("# HELP formulary_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE formulary_http_requests_total counter\n");
-        for ((route, status), n) in lock(&self.requests).iter() {
+        for (route, stats) in lock(&self.routes).iter() {
             let route = escape(route);
-            let _ = writeln!(
-                out,
-                "formulary_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+            for (status, n) in &stats.statuses {
+                let _ = writeln!(
+                    out,
+                    "formulary_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
     }
 
@@ -122,8 +135,9 @@ impl Metrics {
         let name = "formulary_http_request_duration_seconds";
         let _ = writeln!(out, "# HELP {name} Time to answer a request, by route.");
         let _ = writeln!(out, "# TYPE {name} histogram");
-        for (route, h) in lock(&self.latency).iter() {
+        for (route, stats) in lock(&self.routes).iter() {
             let route = escape(route);
+            let h = &stats.latency;
             let mut cumulative = 0;
             for (i, n) in h.buckets.iter().enumerate() {
                 cumulative += n;
@@ -139,31 +153,12 @@ impl Metrics {
     }
 }
 
-/// The middleware that counts every request.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = route_of(&request);
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    state.metrics().record(&route, status, started.elapsed());
-    response
-}
-
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
     let text = state.metrics().render(snapshot.states());
     let content_type = "text/plain; version=0.0.4; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()
-}
-
-/// The route pattern a request matched, or [`UNMATCHED`].
-pub fn route_of<B>(request: &axum::http::Request<B>) -> String {
-    request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_string()
 }
 
 fn counter(out: &mut String, name: &str, help: &str, value: u64) {

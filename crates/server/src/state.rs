@@ -1,16 +1,26 @@
 //! The state every handler shares: the registry, the settings, the
-//! published snapshot and the counters.
+//! published snapshot, the token table and the counters.
 //!
 //! The snapshot is swapped whole: readers take an `Arc` of the current one
 //! and keep it for the request, so a republish never shows a request half
 //! of the old files and half of the new. Republishes themselves take turns,
 //! so that a slow one cannot replace a newer snapshot with an older one.
+//!
+//! The active tokens are held the same way. Every request but `/healthz`
+//! is authenticated, and reading the tokens from the store for each one
+//! (a sled scan and a JSON decode per token, on the async threads) cost
+//! more than answering a p2 file from memory; so the table is read at
+//! start and again whenever the registry's token generation moves on,
+//! that is after a token is made or revoked: through the API (which reads
+//! them again at once, off the async threads), or through the library by
+//! whoever shares our `Registry` (tests do; the next request reads them).
+//! Another process cannot change them while we run: the store is ours.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
-use formulary_registry::{Registry, RegistryError};
+use formulary_registry::{Credential, Registry, RegistryError, Scope, TokenTable};
 
 use crate::metrics::Metrics;
 use crate::publish::Snapshot;
@@ -26,12 +36,15 @@ struct Inner {
     base_url: String,
     snapshot: RwLock<Arc<Snapshot>>,
     publishing: Mutex<()>,
+    tokens: RwLock<Arc<TokenTable>>,
+    reading_tokens: Mutex<()>,
     metrics: Metrics,
 }
 
 impl AppState {
     /// The state for a server bound to `bound`, with its first snapshot
-    /// published. URLs use `settings.base_url`, else `http://bound`.
+    /// published and the tokens read. URLs use `settings.base_url`, else
+    /// `http://bound`.
     /// This reads the whole store: call it off the async threads.
     pub fn new(
         registry: Arc<Registry>,
@@ -48,9 +61,13 @@ impl AppState {
             base_url,
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             publishing: Mutex::new(()),
+            tokens: RwLock::default(),
+            reading_tokens: Mutex::new(()),
             metrics: Metrics::default(),
         }));
         state.republish()?;
+        let tokens = Arc::new(state.0.registry.token_table()?);
+        *state.0.tokens.write().unwrap_or_else(|e| e.into_inner()) = tokens;
         Ok(state)
     }
 
@@ -98,14 +115,64 @@ impl AppState {
         Ok(())
     }
 
+    /// The name and scope of the active token this credential proves, or
+    /// `None`, from the table in memory.
+    pub fn authenticate(&self, credential: &Credential) -> Option<(String, Scope)> {
+        self.tokens().authenticate(credential)
+    }
+
     /// Call after a token is made or revoked through the API; like
-    /// [`AppState::republish`], off the async threads.
-    ///
-    /// Today every request reads the tokens from the store, so there is
-    /// nothing to refresh. Whatever keeps tokens (or accepted credentials)
-    /// in memory must be rebuilt or cleared here: a revoked token has to
-    /// be refused on the very next request, and a new one accepted.
+    /// [`AppState::republish`], off the async threads. The table is read
+    /// again here, so that the next request need not.
     pub fn tokens_changed(&self) {
-        tracing::debug!("tokens changed");
+        self.tokens();
+    }
+
+    /// The token table, read again first if a token was made or revoked
+    /// since it was read.
+    ///
+    /// Should the store fail to give the tokens, we refuse every
+    /// credential rather than go on accepting one that may just have
+    /// been revoked; the next request tries again.
+    fn tokens(&self) -> Arc<TokenTable> {
+        let current = self.current_tokens();
+        if current.generation() == self.0.registry.token_generation() {
+            return current;
+        }
+        match self.reload_tokens() {
+            Ok(table) => table,
+            Err(err) => {
+                tracing::warn!(
+                    %err,
+                    "cannot read the tokens after a change; refusing every credential"
+                );
+                Arc::default()
+            }
+        }
+    }
+
+    fn current_tokens(&self) -> Arc<TokenTable> {
+        let table = self.0.tokens.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&table)
+    }
+
+    /// Reads the active tokens from the store and swaps them in, unless
+    /// another request did while we waited our turn. Reloads take turns,
+    /// as republishes do, so a slow one cannot put back a table read
+    /// before a later change.
+    fn reload_tokens(&self) -> Result<Arc<TokenTable>, RegistryError> {
+        let _turn = self
+            .0
+            .reading_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let current = self.current_tokens();
+        if current.generation() == self.0.registry.token_generation() {
+            return Ok(current);
+        }
+        let table = Arc::new(self.0.registry.token_table()?);
+        tracing::debug!(active = table.len(), "tokens read");
+        *self.0.tokens.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&table);
+        Ok(table)
     }
 }
