@@ -37,8 +37,16 @@ impl Registry {
     /// signed elsewhere, or one the registry made).
     pub fn record(&self, envelope: &Envelope) -> Result<Recorded, RegistryError> {
         let _guard = self.write_lock();
-        self.check_clock(envelope)?;
-        if is_decision(envelope) {
+        // Read unverified, only to choose the steps below; an unreadable
+        // statement goes straight to the judge, which says why.
+        let claimed = envelope
+            .payload_bytes()
+            .ok()
+            .and_then(|p| Statement::from_bytes(&p).ok());
+        if let Some(statement) = &claimed {
+            self.check_clock(statement)?;
+        }
+        if claimed.is_some_and(|s| matches!(s.body, Body::Decision(_))) {
             self.judge_under_configured_policy(envelope)?;
             self.ensure_policy()?;
         }
@@ -89,19 +97,15 @@ impl Registry {
     /// places it in an audit period (`log export --since`), so a signer
     /// must not be able to date it into or out of one. Statements the
     /// registry signs itself are dated by its own clock.
-    fn check_clock(&self, envelope: &Envelope) -> Result<(), RegistryError> {
+    fn check_clock(&self, statement: &Statement) -> Result<(), RegistryError> {
         const MINUTES: i64 = 10;
         use time::format_description::well_known::Rfc3339;
-        let payload = envelope.payload_bytes().unwrap_or_default();
-        let Ok(statement) = Statement::from_bytes(&payload) else {
-            return Ok(()); // the judge refuses it with the reason
-        };
         let Ok(time) = time::OffsetDateTime::parse(&statement.time, &Rfc3339) else {
             return Ok(());
         };
         if (time - (self.clock)()).whole_minutes().abs() > MINUTES {
             return Err(Refusal::ClockSkew {
-                time: statement.time,
+                time: statement.time.clone(),
                 now: self.now_rfc3339(),
                 minutes: MINUTES,
             }
@@ -198,11 +202,6 @@ fn apply_status(rec: &mut VersionRecord, status: &VersionStatus) {
     rec.max_severity = status.max_severity.clone();
     rec.findings_digest = status.findings_digest.clone();
     rec.decisions = status.decisions.clone();
-}
-
-fn is_decision(envelope: &Envelope) -> bool {
-    let payload = envelope.payload_bytes().unwrap_or_default();
-    Statement::from_bytes(&payload).is_ok_and(|s| matches!(s.body, Body::Decision(_)))
 }
 
 fn encode_policy(policy: &PolicyBody) -> Vec<u8> {

@@ -68,15 +68,7 @@ impl Team {
         version: &str,
         verdict: Verdict,
     ) -> Result<u64, Refusal> {
-        let body = Body::Decision(DecisionBody {
-            registry: origin(),
-            subject: subject(version),
-            verdict,
-            base_version: None,
-            findings_digest: "f".repeat(64),
-            note: None,
-            policy_rule: None,
-        });
+        let body = Body::Decision(decision(version, verdict));
         self.say(who, body)
     }
 
@@ -89,6 +81,20 @@ impl Team {
 /// The origin of the test registry's log (seed 1 is its key).
 fn origin() -> String {
     formulary_registry::ledger::origin_for(&key(1).public())
+}
+
+/// A decision on `version` as an honest reviewer signs it: for this
+/// registry, naming the findings the ingest recorded.
+fn decision(version: &str, verdict: Verdict) -> DecisionBody {
+    DecisionBody {
+        registry: origin(),
+        subject: subject(version),
+        verdict,
+        base_version: None,
+        findings_digest: "f".repeat(64),
+        note: None,
+        policy_rule: None,
+    }
 }
 
 fn subject(version: &str) -> Subject {
@@ -274,13 +280,8 @@ fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
     let mut other = subject("1.0.0");
     other.sha1 = "d".repeat(40);
     let body = Body::Decision(DecisionBody {
-        registry: origin(),
         subject: other,
-        verdict: Verdict::Approve,
-        base_version: None,
-        findings_digest: "f".repeat(64),
-        note: None,
-        policy_rule: None,
+        ..decision("1.0.0", Verdict::Approve)
     });
     let err = team.say(&alice, body).unwrap_err();
     assert!(
@@ -289,13 +290,8 @@ fn a_decision_must_name_the_stored_bytes_and_the_shown_findings() {
     );
 
     let body = Body::Decision(DecisionBody {
-        registry: origin(),
-        subject: subject("1.0.0"),
-        verdict: Verdict::Approve,
-        base_version: None,
         findings_digest: "0".repeat(64),
-        note: None,
-        policy_rule: None,
+        ..decision("1.0.0", Verdict::Approve)
     });
     let err = team.say(&alice, body).unwrap_err();
     assert!(matches!(err, Refusal::StaleFindings(_)), "{err}");
@@ -311,12 +307,7 @@ fn a_decision_for_another_registry_is_refused() {
     let staging = formulary_registry::ledger::origin_for(&key(7).public());
     let body = Body::Decision(DecisionBody {
         registry: staging,
-        subject: subject("1.0.0"),
-        verdict: Verdict::Approve,
-        base_version: None,
-        findings_digest: "f".repeat(64),
-        note: None,
-        policy_rule: None,
+        ..decision("1.0.0", Verdict::Approve)
     });
     let err = team.say(&alice, body).unwrap_err();
     assert!(matches!(err, Refusal::OtherRegistry { .. }), "{err}");
@@ -331,15 +322,7 @@ fn a_statement_cannot_claim_another_signer() {
     team.trust(&bob, "bob", Role::Reviewer);
     let registry = team.registry_key();
     team.ingest(&registry, "1.0.0", None);
-    let body = Body::Decision(DecisionBody {
-        registry: origin(),
-        subject: subject("1.0.0"),
-        verdict: Verdict::Approve,
-        base_version: None,
-        findings_digest: "f".repeat(64),
-        note: None,
-        policy_rule: None,
-    });
+    let body = Body::Decision(decision("1.0.0", Verdict::Approve));
     // Bob signs a statement that says Alice made it.
     let statement = Statement::new(&alice.key_id(), "2026-12-04T10:00:00Z", body);
     let err = judge(&team.ledger, team.next, &statement.sign(&bob), None).unwrap_err();
@@ -378,13 +361,8 @@ fn notes_with_control_characters_and_odd_times_are_refused() {
     team.ingest(&registry, "1.0.0", None);
     let decision = |note: &str| {
         Body::Decision(DecisionBody {
-            registry: origin(),
-            subject: subject("1.0.0"),
-            verdict: Verdict::Approve,
-            base_version: None,
-            findings_digest: "f".repeat(64),
             note: Some(note.into()),
-            policy_rule: None,
+            ..decision("1.0.0", Verdict::Approve)
         })
     };
     let err = team
