@@ -173,6 +173,7 @@ impl Store {
         let clock: Clock = Arc::new(SystemTime::now);
         let lock = DirLock::acquire(dir, &rfc3339(clock()))?;
         let db_path = dir.join(DB_DIR);
+        discard_unfinished_snapshots(&db_path);
         let db = sled::open(&db_path).map_err(|source| StoreError::Db {
             path: db_path.clone(),
             source,
@@ -243,5 +244,34 @@ mod tests {
     fn times_are_rfc3339_utc_to_the_second() {
         let t = UNIX_EPOCH + Duration::from_millis(1_767_225_600_250);
         assert_eq!(rfc3339(t), "2026-01-01T00:00:00Z");
+    }
+}
+
+/// Removes the snapshot files a killed process left half written.
+///
+/// sled 0.34 writes a snapshot to `snap.<lsn>.generating`, syncs it and
+/// renames it into place. A process killed before the rename leaves the
+/// `.generating` file behind, and the next open counts it among the
+/// snapshots, takes it as the newest (it sorts last) and fails with
+/// "Read corrupted data" although the log and the finished snapshot are
+/// intact (sled issues #1527 and #1533). A `.generating` file is never
+/// one sled finished, so dropping it loses nothing; we only do it while
+/// holding the data folder's lock, when no sled in another process can
+/// be writing one.
+fn discard_unfinished_snapshots(db_path: &Path) {
+    let Ok(entries) = std::fs::read_dir(db_path) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::debug!(file = %name, "removed an unfinished sled snapshot"),
+                Err(e) => {
+                    tracing::warn!(file = %name, error = %e, "could not remove an unfinished sled snapshot")
+                }
+            }
+        }
     }
 }

@@ -334,3 +334,27 @@ fn lookup_accepts_any_spelling_of_the_version() {
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidVersion { .. }), "{err}");
 }
+
+/// Regression: a process SIGKILLed while sled wrote a snapshot left
+/// `db/snap.<lsn>.generating` behind, and every later open failed with
+/// "Read corrupted data" (the reliability test's seed 1796383278606017575).
+#[test]
+fn a_snapshot_left_half_written_by_a_killed_process_does_not_stop_the_next_open() {
+    let (dir, store) = new_store();
+    let rec = ingest(&store, "acme/pay", "1.0.0", b"zip bytes");
+    store.insert_version(&rec).unwrap();
+    drop(store);
+    let unfinished = dir
+        .path()
+        .join("db")
+        .join("snap.FFFFFFFFFFFFFFFF.generating");
+    fs::write(&unfinished, b"half").unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+
+    let found = store
+        .version(&name("acme/pay"), &rec.version_normalized)
+        .unwrap();
+    assert_eq!(found.unwrap().sha256, rec.sha256);
+    assert!(!unfinished.exists(), "the unfinished snapshot is removed");
+}
