@@ -228,25 +228,6 @@ fn rfc3339(t: SystemTime) -> String {
         .unwrap_or_else(|_| format!("@{}", t.unix_timestamp()))
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn store_can_be_shared_by_server_threads() {
-        fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<Store>();
-    }
-
-    #[test]
-    fn times_are_rfc3339_utc_to_the_second() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_767_225_600_250);
-        assert_eq!(rfc3339(t), "2026-01-01T00:00:00Z");
-    }
-}
-
 /// Removes the snapshot files a killed process left half written.
 ///
 /// sled 0.34 writes a snapshot to `snap.<lsn>.generating`, syncs it and
@@ -273,5 +254,24 @@ fn discard_unfinished_snapshots(db_path: &Path) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn store_can_be_shared_by_server_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Store>();
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc_to_the_second() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_767_225_600_250);
+        assert_eq!(rfc3339(t), "2026-01-01T00:00:00Z");
     }
 }
