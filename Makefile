@@ -6,9 +6,10 @@
 #               on DEMO_LISTEN until Ctrl-C (safe to run again)
 #   make test   install what the tests need (as root), lint, run every test
 #   make lint   rustfmt and clippy, warnings denied
-#   make bench  the figures named in the issues, beside semgrep and
-#               detect-secrets (installed into target/bench-venv); the
-#               peers take tens of minutes on the generated 200 MB tree
+#   make bench  the figures named in the issues, beside semgrep,
+#               detect-secrets (installed into target/bench-venv) and
+#               GNU diff; the peers take tens of minutes on the generated
+#               200 MB tree
 
 CARGO ?= cargo
 BIN   := $(or $(CARGO_TARGET_DIR),target)/debug/formulary
@@ -47,7 +48,9 @@ bench:
 	$(CARGO) run --release -q -p formulary-unpack --example bench
 	@scripts/bench-peers.sh
 	$(CARGO) run --release -q -p formulary-scan --example bench -- $(BENCH_PATH)
+	$(CARGO) run --release -q -p formulary-diff --example bench
 	$(CARGO) build --release -q -p formulary-cli && $(CARGO) run --release -q -p formulary-registry --example review_bench
+	$(CARGO) run --release -q -p formulary-registry --example intake_bench
 	@CARGO=$(CARGO) scripts/bench-serve.sh
 
 # Removes the demo registry (everything in registry-data/ but its README).

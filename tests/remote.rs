@@ -200,6 +200,45 @@ fn review_key_and_log_listings_through_the_server_match_local_mode() {
     }
 }
 
+#[test]
+fn review_show_through_the_server_carries_the_same_delta() {
+    let (registry, token) = registry_with_token();
+    let (old, new) = (
+        fixture("clean-shipping-rates"),
+        fixture("clean-shipping-rates-v1.0.1"),
+    );
+    registry
+        .run(&["ingest", path_str(&old), path_str(&new)])
+        .success();
+    let alice = key(&registry, "alice");
+    let public = format!("{}.pub", path_str(&alice));
+    let trust = [
+        "key", "trust", &public, "--name", "alice", "--role", "reviewer",
+    ];
+    registry.run(&trust).success();
+    registry
+        .run(&["approve", CLEAN, "1.0.0", "--key", path_str(&alice)])
+        .success();
+    let commands = [
+        vec!["review", "show", CLEAN, "1.0.1"],
+        vec!["review", "show", CLEAN, "1.0.1", "--json"],
+    ];
+
+    let server = Server::start(&registry);
+    let remote: Vec<Run> = commands
+        .iter()
+        .map(|args| server.run_as(&registry, Some(&token), args).success())
+        .collect();
+    server.stop();
+
+    assert!(remote[0].stdout.contains("changes since 1.0.0 (approved)"));
+    assert_eq!(remote[1].json()["delta"]["base"], "1.0.0");
+    for (args, remote) in commands.iter().zip(&remote) {
+        let local = registry.run(args).success();
+        assert_eq!(remote.stdout, local.stdout, "formulary {}", args.join(" "));
+    }
+}
+
 // ---------------------------------------------------------------------
 // Writing: ingest, keys, decisions
 // ---------------------------------------------------------------------

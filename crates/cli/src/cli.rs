@@ -95,6 +95,30 @@ pub enum Command {
         baseline: Option<PathBuf>,
     },
 
+    /// Compare two versions of an extension: files, composer.json,
+    /// findings and capabilities, and a verdict line.
+    ///
+    /// OLD and NEW are each a .zip, a folder, or vendor/name@version from
+    /// the registry in --data (only these need one). Exit 0: the report
+    /// was written, whatever it says; 2: a side could not be read.
+    Diff {
+        /// The version reviewed before: a .zip, a folder or vendor/name@version.
+        #[arg(value_name = "OLD")]
+        old: String,
+
+        /// The version to review: a .zip, a folder or vendor/name@version.
+        #[arg(value_name = "NEW")]
+        new: String,
+
+        /// Output format (--json is short for --format json).
+        #[arg(long, value_enum)]
+        format: Option<DiffFormat>,
+
+        /// Write the report to FILE and print only the verdict.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
     /// List and inspect versions waiting for, or past, review.
     Review {
         /// What to show.
@@ -161,6 +185,23 @@ pub enum Command {
         /// (default: [server] base_url, else http://ADDR).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Also run `formulary intake` every DURATION (90s, 15m, 1h, …)
+        /// in the server, republishing after each run.
+        #[arg(long, value_name = "DURATION")]
+        intake_every: Option<formulary_registry::HumanDuration>,
+    },
+
+    /// Follow the upstream packages in [intake]: take in their new
+    /// versions and approve the patch releases the intake rule covers.
+    ///
+    /// Prints what was approved, queued for a reviewer, and refused, with
+    /// the reasons. Exit 0: nothing waits; 1: a version waits for a
+    /// reviewer or was refused; 2: intake could not run, or a package
+    /// could not be read.
+    Intake {
+        /// Fetch and evaluate, but store, sign and send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 
     /// Show, verify and export the transparency log.
@@ -328,6 +369,17 @@ pub enum ScanFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+}
+
+/// What `formulary diff` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// The verdict, a summary and unified diffs, for people.
+    Text,
+    /// The formulary-diff/v1 JSON document (docs/diff.md).
+    Json,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// `formulary review …`

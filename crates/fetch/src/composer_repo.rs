@@ -85,7 +85,7 @@ fn choose_on(
 
 /// The entries that name this package and carry a version we can read;
 /// the rest are skipped, since one odd entry should not hide the others.
-fn candidates(name: &PackageName, entries: Vec<VersionEntry>) -> Vec<Candidate> {
+pub(crate) fn candidates(name: &PackageName, entries: Vec<VersionEntry>) -> Vec<Candidate> {
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         if !entry.name.eq_ignore_ascii_case(name.as_str()) {
@@ -114,7 +114,11 @@ fn summarize(candidates: &[Candidate]) -> String {
     }
 }
 
-fn dist_of(repo: &Repo<'_>, name: &PackageName, chosen: Candidate) -> Result<Resolved, FetchError> {
+pub(crate) fn dist_of(
+    repo: &Repo<'_>,
+    name: &PackageName,
+    chosen: Candidate,
+) -> Result<Resolved, FetchError> {
     let version = chosen.version;
     let no_zip = |found: String| FetchError::NoZipDist {
         package: name.to_string(),
@@ -165,14 +169,16 @@ pub(crate) fn download(
 }
 
 /// One upstream, its root file read.
-struct Repo<'a> {
+pub(crate) struct Repo<'a> {
     http: &'a Http,
-    url: String,
-    root: RootFile,
+    /// The repository URL, without a trailing `/`.
+    pub url: String,
+    /// Its `packages.json`.
+    pub root: RootFile,
 }
 
 impl<'a> Repo<'a> {
-    fn open(http: &'a Http, url: &str) -> Result<Repo<'a>, FetchError> {
+    pub(crate) fn open(http: &'a Http, url: &str) -> Result<Repo<'a>, FetchError> {
         let root_url = root_url(url);
         let bytes = http
             .get_optional(&root_url)?
@@ -189,7 +195,11 @@ impl<'a> Repo<'a> {
     }
 
     /// The package's entries, or `None` when this upstream does not have it.
-    fn entries(&self, name: &str, want_dev: bool) -> Result<Option<Vec<VersionEntry>>, FetchError> {
+    pub(crate) fn entries(
+        &self,
+        name: &str,
+        want_dev: bool,
+    ) -> Result<Option<Vec<VersionEntry>>, FetchError> {
         let inline = keep_readable(name, v1_entries(&self.root.packages, name));
         if !inline.is_empty() {
             return Ok(Some(inline));
@@ -256,7 +266,7 @@ impl<'a> Repo<'a> {
     }
 
     /// The hash listed for `key`, inline in the root or in an include.
-    fn listed_hash(&self, key: &str) -> Result<Option<String>, FetchError> {
+    pub(crate) fn listed_hash(&self, key: &str) -> Result<Option<String>, FetchError> {
         if let Some(found) = self.root.providers.get(key) {
             return Ok(Some(found.sha256.clone()));
         }
@@ -281,7 +291,7 @@ impl<'a> Repo<'a> {
     }
 
     /// GETs a v1 file and checks it against the SHA-256 its parent listed.
-    fn get_hashed(&self, url: &str, expected: &str) -> Result<Vec<u8>, FetchError> {
+    pub(crate) fn get_hashed(&self, url: &str, expected: &str) -> Result<Vec<u8>, FetchError> {
         let bytes = self.http.get(url)?;
         let actual = hex::encode(sha2::Sha256::digest(&bytes));
         if !actual.eq_ignore_ascii_case(expected) {
@@ -309,7 +319,7 @@ fn keep_readable(
     entries.into_iter().filter_map(keep).collect()
 }
 
-fn bad_data(url: &str, error: &RepositoryError) -> FetchError {
+pub(crate) fn bad_data(url: &str, error: &RepositoryError) -> FetchError {
     FetchError::BadRepository {
         url: redact_url(url),
         reason: error.to_string(),

@@ -262,6 +262,15 @@ pub enum FetchError {
         actual: String,
     },
 
+    /// A `vendor/*` pattern on an upstream that does not list its names.
+    #[error("{upstream} cannot enumerate its package names (it publishes neither available-packages nor a v1 provider listing), so {pattern} cannot be followed there; list the packages by name instead")]
+    CannotListNames {
+        /// The upstream, without user-info.
+        upstream: String,
+        /// The pattern asked for (`magento/*`).
+        pattern: String,
+    },
+
     /// The clock gave a time that cannot be written as RFC 3339.
     #[error("cannot write the fetch time as RFC 3339: {0}")]
     Clock(String),

@@ -28,6 +28,7 @@ mod error;
 mod folder;
 mod git;
 mod http;
+mod listing;
 mod progress;
 mod secret;
 mod select;
@@ -35,6 +36,7 @@ mod source;
 
 pub use auth::{origin_of, AuthStore, Credential};
 pub use error::FetchError;
+pub use listing::{parse_release_time, Listed};
 pub use secret::{redact_url, Secret};
 pub use source::Source;
 
@@ -170,6 +172,36 @@ impl Fetcher {
                 self.fetch_package(source, name, constraint.as_ref())
             }
         }
+    }
+
+    /// Every version of `name` the first upstream that has it lists, oldest
+    /// first, each with its dist, SHA-1 and release time. Downloads no
+    /// archive.
+    pub fn list_versions(&self, name: &PackageName) -> Result<Vec<Listed>, FetchError> {
+        listing::versions(&self.http, &self.cfg.upstreams, name)
+    }
+
+    /// Every package name of `vendor` on the upstreams (for `vendor/*`),
+    /// or [`FetchError::CannotListNames`] when an upstream cannot say.
+    pub fn list_names(&self, vendor: &str) -> Result<Vec<PackageName>, FetchError> {
+        listing::names(&self.http, &self.cfg.upstreams, vendor)
+    }
+
+    /// Downloads one listed version and checks it against the SHA-1
+    /// listed with it; provenance kind `composer`, source `name:version`.
+    pub fn fetch_listed(&self, listed: &Listed) -> Result<Fetched, FetchError> {
+        let resolved = listed.resolved();
+        let bytes = composer_repo::download(&self.http, &listed.name, &resolved)?;
+        let source = format!("{}:{}", listed.name, listed.version.pretty());
+        let mut provenance = self.provenance("composer", source)?;
+        provenance.upstream_url = Some(listed.shown_url());
+        provenance.upstream_shasum = listed.shasum.clone();
+        Ok(Fetched {
+            bytes,
+            provenance,
+            version_hint: Some(listed.version.pretty().to_string()),
+            name_hint: Some(listed.name.clone()),
+        })
     }
 
     fn fetch_zip(&self, path: &Path) -> Result<Fetched, FetchError> {

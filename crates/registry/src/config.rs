@@ -5,6 +5,12 @@
 //! template is built from the same `Default` values the code uses, which
 //! keeps the two from drifting apart.
 
+mod duration;
+mod intake;
+
+pub use duration::HumanDuration;
+pub use intake::{IntakeSettings, TrackSettings};
+
 use std::path::Path;
 
 use formulary_unpack::Limits;
@@ -26,6 +32,8 @@ pub struct Config {
     pub policy: PolicySettings,
     /// How `formulary serve` listens and what it allows.
     pub server: ServerSettings,
+    /// What `formulary intake` follows and may approve; off when absent.
+    pub intake: Option<IntakeSettings>,
 }
 
 /// The HTTP server's settings (`formulary serve`).
@@ -106,6 +114,7 @@ impl PolicySettings {
             reviewers: self.reviewers,
             high_risk_reviewers: self.high_risk_reviewers,
             high_risk_severity: self.high_risk_severity.clone(),
+            intake: None,
         }
     }
 }
@@ -148,14 +157,26 @@ impl Config {
             path: path.to_path_buf(),
             reason: e.message().to_string(),
         })?;
-        config
-            .policy
-            .check()
-            .map_err(|reason| RegistryError::Config {
-                path: path.to_path_buf(),
-                reason,
-            })?;
+        config.check().map_err(|reason| RegistryError::Config {
+            path: path.to_path_buf(),
+            reason,
+        })?;
         Ok(config)
+    }
+
+    /// The checks beyond the file's shape: thresholds, severities, the
+    /// `[intake]` table.
+    pub fn check(&self) -> Result<(), String> {
+        let intake = self.intake.as_ref().map_or(Ok(()), IntakeSettings::check);
+        self.policy.check().and(intake)
+    }
+
+    /// The policy as the statement that logs it: `[policy]`, with the
+    /// intake rule from `[intake]` when that table is present.
+    pub fn policy_body(&self) -> formulary_trust::statement::PolicyBody {
+        let mut body = self.policy.to_body();
+        body.intake = self.intake.as_ref().map(IntakeSettings::rule);
+        body
     }
 
     /// The text `formulary init` writes: every default, commented out.
@@ -164,6 +185,7 @@ impl Config {
         let fetch = FetchSettings::default();
         let policy = PolicySettings::default();
         let server = ServerSettings::default();
+        let intake = IntakeSettings::default();
         format!(
             "# formulary.toml: settings for this registry.\n\
              # Every setting shows its default, commented out; uncomment a\n\
@@ -206,7 +228,24 @@ impl Config {
              # base_url = \"https://formulary.example.com\"\n\
              # anonymous_read = {}\n\
              # max_body_bytes = {}\n\
-             # request_timeout_secs = {}\n",
+             # request_timeout_secs = {}\n\
+             \n\
+             # `formulary intake` (and `formulary serve --intake-every`):\n\
+             # follow upstream packages, take in their new versions, and\n\
+             # approve a patch release on its own, signed by the intake key,\n\
+             # when it is a patch of an approved version, is older than\n\
+             # min_release_age, adds no finding at or above block_severity and\n\
+             # no capability, and comes from a trusted vendor. Everything else\n\
+             # waits for a reviewer. The rule is logged with the policy.\n\
+             # [intake]\n\
+             # key = \"{}\"\n\
+             # min_release_age = \"{}\"\n\
+             # block_severity = \"{}\"\n\
+             # trusted_vendors = [\"magento\"]\n\
+             # webhook = \"https://hooks.example.com/formulary\"\n\
+             # [[intake.track]]\n\
+             # package = \"magento/*\"\n\
+             # constraint = \"~2.4.6\"\n",
             limits.max_archive_bytes,
             limits.max_entries,
             limits.max_total_bytes,
@@ -222,6 +261,9 @@ impl Config {
             server.anonymous_read,
             server.max_body_bytes,
             server.request_timeout_secs,
+            intake.key.display(),
+            intake.min_release_age,
+            intake.block_severity,
         )
     }
 }
@@ -243,6 +285,7 @@ mod tests {
         let server: String = Config::template()
             .split("[server]\n")
             .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
             .expect("a [server] section")
             .lines()
             .filter(|l| !l.contains("base_url"))
@@ -268,6 +311,41 @@ mod tests {
         );
         let limits: Config = toml::from_str(&grouped).expect("parses");
         assert_eq!(limits.limits, Limits::default());
+    }
+
+    #[test]
+    fn the_uncommented_intake_example_parses_and_logs_its_rule() {
+        let intake: String = Config::template()
+            .split("# [intake]\n")
+            .nth(1)
+            .expect("an [intake] example")
+            .lines()
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config: Config = toml::from_str(&format!("[intake]\n{intake}\n")).expect("parses");
+        let intake = config.intake.clone().expect("an [intake] table");
+        assert_eq!(
+            intake.min_release_age,
+            IntakeSettings::default().min_release_age
+        );
+        assert_eq!(intake.track.len(), 1);
+        intake.check().expect("the example checks out");
+        let rule = config.policy_body().intake.expect("the rule is logged");
+        assert_eq!(rule.trusted_vendors, ["magento"]);
+        assert_eq!(Config::default().policy_body().intake, None);
+    }
+
+    #[test]
+    fn a_bad_intake_table_names_formulary_toml() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formulary.toml");
+        std::fs::write(&path, "[intake]\nblock_severity = \"loud\"\n").expect("write");
+        let err = Config::load(&path).expect_err("refused").to_string();
+        assert!(
+            err.contains("formulary.toml") && err.contains("loud"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -54,6 +54,24 @@ pub enum RegistryError {
     #[error("could not scan the unpacked archive: {0}")]
     Scan(#[from] formulary_scan::ScanError),
 
+    /// Two versions could not be compared.
+    #[error("cannot diff: {0}")]
+    Diff(#[from] formulary_diff::DiffError),
+
+    /// A stored scan no longer reads as a scan report.
+    #[error(
+        "{package} {version}: the scan stored at ingest cannot be read ({reason}); \
+         run `formulary log verify` to check the store"
+    )]
+    StoredScan {
+        /// The package.
+        package: String,
+        /// The version.
+        version: String,
+        /// What the parser said.
+        reason: String,
+    },
+
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] formulary_store::StoreError),
@@ -198,6 +216,26 @@ pub enum RegistryError {
         old: u64,
         /// The newer size.
         new: u64,
+    },
+
+    /// `formulary intake` without an `[intake]` table.
+    #[error(
+        "{}: there is no [intake] table, so intake has nothing to follow; add one \
+         (docs/intake.md, or the commented example `formulary init` writes)",
+        path.display()
+    )]
+    NoIntake {
+        /// The settings file.
+        path: PathBuf,
+    },
+
+    /// The intake key cannot be used.
+    #[error("intake key {}: {reason}", path.display())]
+    IntakeKey {
+        /// The key file `[intake] key` names.
+        path: PathBuf,
+        /// What is wrong and what to run.
+        reason: String,
     },
 
     /// An evidence bundle does not verify.

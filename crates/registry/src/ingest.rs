@@ -134,12 +134,23 @@ impl Registry {
     }
 
     /// Everything after the fetch: unpack, settle the version, scan, store.
-    fn ingest_fetched(
+    pub(crate) fn ingest_fetched(
         &self,
         fetched: &Fetched,
         now: OffsetDateTime,
         requester: Option<&SigningKey>,
     ) -> Result<IngestReport, RegistryError> {
+        let (record, summary) = self.prepare(fetched, now)?;
+        self.store_checked(&fetched.bytes, &record, summary, requester)
+    }
+
+    /// Every check and reading an ingest makes (unpack, version, scan),
+    /// without writing anything: the record the ingest would store.
+    pub(crate) fn prepare(
+        &self,
+        fetched: &Fetched,
+        now: OffsetDateTime,
+    ) -> Result<(VersionRecord, Summary), RegistryError> {
         let scratch = self.scratch_dir()?;
         let unpacked =
             formulary_unpack::unpack(&fetched.bytes, scratch.path(), &self.config.limits)?;
@@ -150,11 +161,11 @@ impl Registry {
             files: unpacked.files.len(),
             findings: scan.counts(),
         };
-        self.store_checked(&fetched.bytes, &record, summary, requester)
+        Ok((record, summary))
     }
 
     /// The scanner, built once per registry.
-    fn scanner(&self) -> &Scanner {
+    pub(crate) fn scanner(&self) -> &Scanner {
         self.scanner
             .get_or_init(|| Scanner::new(ScanOptions::default()))
     }
@@ -307,7 +318,7 @@ fn settle_version(fetched: &Fetched, unpacked: &Unpacked) -> Result<Version, Reg
 
 /// What the report says beside the record's own fields.
 #[derive(Clone, Copy)]
-struct Summary {
+pub(crate) struct Summary {
     files: usize,
     findings: SeverityCounts,
 }

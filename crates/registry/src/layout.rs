@@ -42,4 +42,10 @@ impl DataDir {
     pub fn auth_file(&self) -> PathBuf {
         self.root.join("auth.json")
     }
+
+    /// `intake-announced.json`: which queued versions `formulary intake`
+    /// has announced to its webhook, and with which reasons.
+    pub fn intake_announced(&self) -> PathBuf {
+        self.root.join("intake-announced.json")
+    }
 }

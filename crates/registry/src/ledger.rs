@@ -27,6 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::refusal::Refusal;
 
+mod intake;
+
+pub use intake::{is_patch_successor, PATCH_FAST_TRACK};
+
 /// The part of a version record that the log alone determines.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionStatus {
@@ -83,6 +87,7 @@ pub fn default_policy() -> PolicyBody {
         reviewers: 1,
         high_risk_reviewers: 2,
         high_risk_severity: "high".to_string(),
+        intake: None,
     }
 }
 
@@ -196,14 +201,7 @@ fn decision(
     body: &DecisionBody,
     index: u64,
 ) -> Result<Effects, Refusal> {
-    if !matches!(signer.role, Some(Role::Reviewer | Role::Admin)) {
-        return Err(Refusal::NotADecider {
-            name: signer.name.clone(),
-            role: signer
-                .role
-                .map_or("registry".to_string(), |r| r.to_string()),
-        });
-    }
+    check_decider(signer, body)?;
     let s = &body.subject;
     let here = origin_for(view.registry_key());
     if body.registry != here {
@@ -221,7 +219,7 @@ fn decision(
         return Err(Refusal::StaleFindings(label(s)));
     }
     if let Some(base) = &body.base_version {
-        check_base(view, &s.package, base)?;
+        check_base(view, s, base)?;
     }
     if let Some(note) = &body.note {
         check_text("note", note)?;
@@ -238,18 +236,43 @@ fn decision(
     });
     let policy = view.policy()?.unwrap_or_else(default_policy);
     match body.verdict {
+        Verdict::Approve if signer.role == Some(Role::Intake) => {
+            intake::approve(view, signer, status, &policy, body)
+        }
         Verdict::Approve => approve(view, signer, status, &policy),
         Verdict::Reject => end(status, VersionState::Pending, VersionState::Rejected, index),
         Verdict::Revoke => end(status, VersionState::Approved, VersionState::Revoked, index),
     }
 }
 
-fn approve(
-    view: &impl LedgerView,
-    signer: &Signer,
-    mut status: VersionStatus,
-    policy: &PolicyBody,
-) -> Result<Effects, Refusal> {
+/// Who may sign which decision. Reviewers and admins decide in their own
+/// name, so their statements never quote a policy rule; an intake key only
+/// ever approves, quoting the rule it approves under (which
+/// `intake::approve` then checks); the registry key decides nothing.
+fn check_decider(signer: &Signer, body: &DecisionBody) -> Result<(), Refusal> {
+    let name = signer.name.clone();
+    match (signer.role, body.verdict, &body.policy_rule) {
+        (Some(Role::Reviewer | Role::Admin), _, None) => Ok(()),
+        (Some(Role::Reviewer | Role::Admin), _, Some(rule)) => Err(Refusal::ReviewerQuotesRule {
+            name,
+            rule: rule.clone(),
+        }),
+        (Some(Role::Intake), Verdict::Approve, Some(_)) => Ok(()),
+        (Some(Role::Intake), Verdict::Approve, None) => Err(Refusal::NotADecider {
+            name,
+            role: Role::Intake.to_string(),
+        }),
+        (Some(Role::Intake), verdict, _) => Err(Refusal::IntakeVerdict { name, verdict }),
+        (None, _, _) => Err(Refusal::NotADecider {
+            name,
+            role: "registry".to_string(),
+        }),
+    }
+}
+
+/// An approval needs a pending version whose archive was never rejected
+/// or revoked.
+fn check_approvable(view: &impl LedgerView, status: &VersionStatus) -> Result<(), Refusal> {
     let subject = label(&status.subject);
     if let Some(ban) = view.ban(&status.subject.sha256)? {
         return Err(Refusal::Banned {
@@ -267,15 +290,38 @@ fn approve(
             verdict: Verdict::Approve,
         });
     }
-    let requester = requester_name(view, &status)?;
+    Ok(())
+}
+
+/// The requester never approves what they asked for: not with the key
+/// that signed the ingest, nor with another key under the same name.
+fn check_not_requester(
+    view: &impl LedgerView,
+    signer: &Signer,
+    status: &VersionStatus,
+) -> Result<(), Refusal> {
+    let requester = requester_name(view, status)?;
     if status.requested_by.as_deref() == Some(signer.id.as_str())
         || requester.as_deref() == Some(signer.name.as_str())
     {
         return Err(Refusal::RequesterApproves {
-            subject,
+            subject: label(&status.subject),
             name: signer.name.clone(),
         });
     }
+    Ok(())
+}
+
+fn approve(
+    view: &impl LedgerView,
+    signer: &Signer,
+    mut status: VersionStatus,
+    policy: &PolicyBody,
+) -> Result<Effects, Refusal> {
+    let subject = label(&status.subject);
+    check_approvable(view, &status)?;
+    check_not_requester(view, signer, &status)?;
+    let requester = requester_name(view, &status)?;
     let earlier = &status.decisions[..status.decisions.len() - 1];
     if earlier.iter().any(|d| d.reviewer == signer.name) {
         return Err(Refusal::SecondApproval {
@@ -400,6 +446,9 @@ fn policy(signer: &Signer, body: &PolicyBody) -> Result<Effects, Refusal> {
     if signer.role.is_some() {
         return Err(Refusal::NotRegistry(signer.name.clone()));
     }
+    if let Some(rule) = &body.intake {
+        intake::check_rule(rule)?;
+    }
     if body.reviewers == 0 || body.high_risk_reviewers == 0 {
         return Err(Refusal::BadPolicy(
             "every threshold must be at least 1".to_string(),
@@ -498,18 +547,40 @@ fn check_same_archive(stored: &Subject, named: &Subject) -> Result<(), Refusal> 
     Ok(())
 }
 
-/// The base of a delta review must be an approved version of the package.
-fn check_base(view: &impl LedgerView, package: &str, base: &str) -> Result<(), Refusal> {
+/// The base of a delta review must be an approved version of the package
+/// that sorts below the version decided on, in Composer's order: a diff
+/// from a later version reviews nothing that leads to this one.
+fn check_base(
+    view: &impl LedgerView,
+    subject: &formulary_trust::statement::Subject,
+    base: &str,
+) -> Result<(), Refusal> {
+    let package = &subject.package;
     let normalized = formulary_composer::version::normalize(base)
         .map_err(|_| Refusal::BadBase(format!("{package} {base}: not a Composer version")))?;
     match view.version(package, &normalized)? {
-        Some(v) if v.state == VersionState::Approved => Ok(()),
+        Some(v) if v.state == VersionState::Approved => check_below(subject, base),
         Some(v) => Err(Refusal::BadBase(format!(
             "{package} {base} is {}, not approved",
             v.state
         ))),
         None => Err(Refusal::BadBase(format!("{package} {base} is not stored"))),
     }
+}
+
+fn check_below(subject: &formulary_trust::statement::Subject, base: &str) -> Result<(), Refusal> {
+    use formulary_composer::Version;
+    let below = match (Version::parse(base), Version::parse(&subject.version)) {
+        (Ok(base), Ok(target)) => base < target,
+        _ => false,
+    };
+    if below {
+        return Ok(());
+    }
+    Err(Refusal::BadBase(format!(
+        "{} {base} does not sort below {} in Composer's version order",
+        subject.package, subject.version
+    )))
 }
 
 fn requester_name(
@@ -538,7 +609,9 @@ impl Progress {
     pub fn of(status: &VersionStatus, policy: &PolicyBody, requester: Option<&str>) -> Progress {
         let mut approvers: Vec<String> = Vec::new();
         for d in &status.decisions {
+            // An automatic approval counts as the rule, never as a person.
             let counts = d.verdict == Verdict::Approve
+                && d.policy_rule.is_none()
                 && status.requested_by.as_deref() != Some(d.key_id.as_str())
                 && requester != Some(d.reviewer.as_str());
             if counts && !approvers.contains(&d.reviewer) {

@@ -9,9 +9,11 @@
 mod bundle;
 mod client_state;
 mod config;
+mod delta;
 mod error;
 mod ingest;
 mod init;
+mod intake;
 mod keys;
 mod layout;
 pub mod ledger;
@@ -25,9 +27,14 @@ mod transparency;
 
 pub use bundle::{verify_bundle, Bundle, BundleReport, Verified};
 pub use client_state::ClientState;
-pub use config::{Config, FetchSettings, PolicySettings, ServerSettings, UpstreamConfig};
+pub use config::{
+    Config, FetchSettings, HumanDuration, IntakeSettings, PolicySettings, ServerSettings,
+    TrackSettings, UpstreamConfig,
+};
+pub use delta::ReviewDelta;
 pub use error::RegistryError;
 pub use ingest::{IngestOutcome, IngestReport};
+pub use intake::{DeltaFacts, IntakeEntry, IntakeError, IntakeOptions, IntakeReport, Outcome};
 pub use layout::DataDir;
 pub use record::{status_of, Recorded};
 pub use refusal::Refusal;
@@ -104,7 +111,19 @@ impl Registry {
         })
     }
 
-    /// Replaces the clock that dates statements.
+    /// Replaces the settings read from `formulary.toml` (for embedding
+    /// and tests), checked as `formulary.toml` is.
+    pub fn with_config(mut self, config: Config) -> Result<Registry, RegistryError> {
+        config.check().map_err(|reason| RegistryError::Config {
+            path: self.dir.config_file(),
+            reason,
+        })?;
+        self.config = config;
+        Ok(self)
+    }
+
+    /// Replaces the clock that dates statements and that intake counts
+    /// release ages against.
     pub fn with_clock(mut self, clock: Clock) -> Registry {
         self.clock = clock;
         self

@@ -58,7 +58,7 @@ impl Registry {
     /// new policy; we judge it first so that a refused decision leaves no
     /// policy statement behind. Callers hold the write lock.
     fn judge_under_configured_policy(&self, envelope: &Envelope) -> Result<(), RegistryError> {
-        let wanted = self.config.policy.to_body();
+        let wanted = self.config.policy_body();
         let view = StoreView::new(&self.store, self.registry_public());
         let policy_due = view.policy()?.as_ref() != Some(&wanted);
         // When a policy statement is due, the decision lands after it.
@@ -117,7 +117,7 @@ impl Registry {
     /// Logs formulary.toml's policy if the log does not already hold it.
     /// Callers hold the write lock.
     pub(crate) fn ensure_policy(&self) -> Result<(), RegistryError> {
-        let wanted = self.config.policy.to_body();
+        let wanted = self.config.policy_body();
         let view = StoreView::new(&self.store, self.registry_public());
         if view.policy()? == Some(wanted.clone()) {
             return Ok(());

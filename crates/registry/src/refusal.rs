@@ -52,7 +52,8 @@ pub enum Refusal {
     UnknownVersion(String),
     /// The role may not decide.
     #[error(
-        "{name} holds a {role} key; only reviewer and admin keys can approve, reject or revoke"
+        "{name} holds a {role} key; only reviewer and admin keys can approve, reject or revoke \
+         (an intake key approves only through `formulary intake`, under the policy's intake rule)"
     )]
     NotADecider {
         /// The key's name.
@@ -183,6 +184,36 @@ pub enum Refusal {
         now: String,
         /// The allowed skew.
         minutes: i64,
+    },
+    /// A reviewer's or admin's decision that quotes a policy rule.
+    #[error(
+        "{name}'s decision quotes policy rule {rule:?}; only an intake key's automatic \
+         approval names a rule, a reviewer's decision stands in their own name"
+    )]
+    ReviewerQuotesRule {
+        /// The key's name.
+        name: String,
+        /// The quoted rule.
+        rule: String,
+    },
+    /// An intake key tried to reject or revoke.
+    #[error(
+        "{name} holds an intake key, which only approves under the policy's intake rule; \
+         a {verdict} needs a reviewer or admin key"
+    )]
+    IntakeVerdict {
+        /// The key's name.
+        name: String,
+        /// The refused verdict.
+        verdict: Verdict,
+    },
+    /// An intake approval the rule in force does not cover.
+    #[error("the intake approval of {subject} is refused: {reason}; it stays for a reviewer")]
+    IntakeRule {
+        /// The version.
+        subject: String,
+        /// Which condition failed.
+        reason: String,
     },
     /// A policy statement with impossible values.
     #[error("policy refused: {0}")]

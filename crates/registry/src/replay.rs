@@ -171,6 +171,7 @@ mod tests {
             reviewers: 1,
             high_risk_reviewers: 1,
             high_risk_severity: "high".into(),
+            intake: None,
         });
         let entries = vec![
             signed(&registry(), policy.clone()),

@@ -69,6 +69,11 @@ pub struct ReviewView {
     pub progress: Progress,
     /// What policy still requires, in words; empty when nothing does.
     pub requires: Vec<String>,
+    /// The changes since the nearest approved version below this one
+    /// (`review show`); `null` when there is none, and in the views
+    /// other commands build for themselves.
+    #[serde(default)]
+    pub delta: Option<crate::ReviewDelta>,
 }
 
 impl Registry {
@@ -127,7 +132,7 @@ impl Registry {
             Some(id) => self.store.key(id)?.map_or(id.clone(), |k| k.name),
             None => "registry".to_string(),
         };
-        let policy = self.config.policy.to_body();
+        let policy = self.config.policy_body();
         let named = record.requested_by.as_ref().map(|_| requester.as_str());
         let progress = Progress::of(&status, &policy, named);
         let requires = requirements(&record, &progress, &requester);
@@ -149,6 +154,7 @@ impl Registry {
             decisions: record.decisions.clone(),
             progress,
             requires,
+            delta: None,
         })
     }
 }

@@ -4,12 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use formulary_registry::ledger::{judge, Ledger};
+use formulary_registry::ledger::{default_policy, judge, Ledger, Progress, PATCH_FAST_TRACK};
 use formulary_registry::Refusal;
 use formulary_store::VersionState;
 use formulary_trust::statement::{
-    Body, DecisionBody, IngestBody, KeyRevokeBody, KeyTrustBody, PolicyBody, Role, Statement,
-    Subject, Verdict,
+    Body, DecisionBody, IngestBody, IntakeRule, KeyRevokeBody, KeyTrustBody, PolicyBody, Role,
+    Statement, Subject, Verdict,
 };
 use formulary_trust::SigningKey;
 
@@ -215,6 +215,18 @@ fn only_reviewers_and_admins_decide_and_only_admins_manage_keys() {
     team.ingest(&robot, "1.0.0", None);
     let err = team.decide(&robot, "1.0.0", Verdict::Approve).unwrap_err();
     assert!(matches!(err, Refusal::NotADecider { .. }), "{err}");
+    // Quoting a rule, it is judged by the rule: here there is none.
+    let body = Body::Decision(DecisionBody {
+        policy_rule: Some(PATCH_FAST_TRACK.into()),
+        ..decision("1.0.0", Verdict::Approve)
+    });
+    let err = team.say(&robot, body).unwrap_err();
+    assert!(err.to_string().contains("has no intake rule"), "{err}");
+    let registry = team.registry_key();
+    let err = team
+        .decide(&registry, "1.0.0", Verdict::Approve)
+        .unwrap_err();
+    assert!(matches!(err, Refusal::NotADecider { .. }), "{err}");
 
     let body = Body::KeyTrust(KeyTrustBody {
         key_id: mallory.key_id(),
@@ -241,6 +253,7 @@ fn a_logged_policy_changes_the_thresholds_from_its_position_on() {
         reviewers: 2,
         high_risk_reviewers: 3,
         high_risk_severity: "medium".into(),
+        intake: None,
     });
     team.say(&registry, strict).unwrap();
     team.ingest(&registry, "1.0.0", None);
@@ -253,6 +266,7 @@ fn a_logged_policy_changes_the_thresholds_from_its_position_on() {
         reviewers: 0,
         high_risk_reviewers: 1,
         high_risk_severity: "high".into(),
+        intake: None,
     });
     assert!(matches!(
         team.say(&registry, zero),
@@ -262,6 +276,7 @@ fn a_logged_policy_changes_the_thresholds_from_its_position_on() {
         reviewers: 1,
         high_risk_reviewers: 1,
         high_risk_severity: "high".into(),
+        intake: None,
     });
     assert!(matches!(
         team.say(&alice, from_alice),
@@ -383,4 +398,189 @@ fn notes_with_control_characters_and_odd_times_are_refused() {
     }
     team.say(&alice, decision("read it all")).unwrap();
     assert_eq!(team.state("1.0.0"), VersionState::Approved);
+}
+
+// ---------------------------------------------------------------------
+// The intake rule
+// ---------------------------------------------------------------------
+
+/// A policy whose intake rule trusts `vendors`.
+fn fast_track(vendors: &[&str]) -> Body {
+    Body::Policy(PolicyBody {
+        reviewers: 1,
+        high_risk_reviewers: 2,
+        high_risk_severity: "high".into(),
+        intake: Some(IntakeRule {
+            rule: PATCH_FAST_TRACK.into(),
+            trusted_vendors: vendors.iter().map(|v| v.to_string()).collect(),
+            min_release_age_secs: 3 * 86_400,
+            block_severity: "medium".into(),
+        }),
+    })
+}
+
+/// An approval as the intake run signs it: quoting the rule, from `base`.
+fn intake_approval(version: &str, base: Option<&str>) -> Body {
+    Body::Decision(DecisionBody {
+        base_version: base.map(str::to_string),
+        policy_rule: Some(PATCH_FAST_TRACK.into()),
+        ..decision(version, Verdict::Approve)
+    })
+}
+
+/// A team with alice (reviewer) and the intake robot, the rule in force
+/// for `acme`, and 1.0.0 approved by alice.
+fn intake_team() -> (Team, SigningKey) {
+    let mut team = Team::new();
+    let (robot, alice) = (key(5), key(2));
+    team.trust(&robot, "intake-bot", Role::Intake);
+    team.trust(&alice, "alice", Role::Reviewer);
+    let registry = team.registry_key();
+    team.say(&registry, fast_track(&["acme"])).unwrap();
+    team.ingest(&registry, "1.0.0", None);
+    team.decide(&alice, "1.0.0", Verdict::Approve).unwrap();
+    (team, robot)
+}
+
+#[test]
+fn the_intake_key_approves_a_patch_of_an_approved_version_on_its_own() {
+    let (mut team, robot) = intake_team();
+    team.ingest(&robot, "1.0.1", None);
+    team.say(&robot, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap();
+    assert_eq!(team.state("1.0.1"), VersionState::Approved);
+
+    // The rule is not a person: no reviewer is counted for it.
+    let key = ("acme/pay".to_string(), "1.0.1.0".to_string());
+    let status = &team.ledger.versions[&key];
+    let progress = Progress::of(status, &default_policy(), None);
+    assert!(progress.approvers.is_empty(), "{progress:?}");
+}
+
+#[test]
+fn the_intake_key_cannot_approve_a_minor_release_or_one_without_a_base() {
+    let (mut team, robot) = intake_team();
+    team.ingest(&robot, "1.1.0", None);
+    let err = team
+        .say(&robot, intake_approval("1.1.0", Some("1.0.0")))
+        .unwrap_err();
+    assert!(err.to_string().contains("not a patch release"), "{err}");
+    let err = team
+        .say(&robot, intake_approval("1.1.0", None))
+        .unwrap_err();
+    assert!(err.to_string().contains("no base version"), "{err}");
+    assert_eq!(team.state("1.1.0"), VersionState::Pending);
+
+    // Nor a patch of a version nobody approved.
+    team.ingest(&robot, "1.0.1", None);
+    team.ingest(&robot, "1.0.2", None);
+    let err = team
+        .say(&robot, intake_approval("1.0.2", Some("1.0.1")))
+        .unwrap_err();
+    assert!(matches!(err, Refusal::BadBase(_)), "{err}");
+}
+
+#[test]
+fn the_intake_key_must_quote_the_rule_in_force_for_a_trusted_vendor() {
+    let (mut team, robot) = intake_team();
+    team.ingest(&robot, "1.0.1", None);
+    let other_rule = Body::Decision(DecisionBody {
+        base_version: Some("1.0.0".into()),
+        policy_rule: Some("anything-goes".into()),
+        ..decision("1.0.1", Verdict::Approve)
+    });
+    let err = team.say(&robot, other_rule).unwrap_err();
+    assert!(err.to_string().contains("anything-goes"), "{err}");
+
+    let registry = team.registry_key();
+    team.say(&registry, fast_track(&["magento"])).unwrap();
+    let err = team
+        .say(&robot, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap_err();
+    assert!(err.to_string().contains("\"acme\" is not on"), "{err}");
+
+    let no_rule = Body::Policy(PolicyBody {
+        intake: None,
+        ..match fast_track(&[]) {
+            Body::Policy(p) => p,
+            _ => unreachable!(),
+        }
+    });
+    team.say(&registry, no_rule).unwrap();
+    let err = team
+        .say(&robot, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap_err();
+    assert!(err.to_string().contains("no intake rule"), "{err}");
+    assert_eq!(team.state("1.0.1"), VersionState::Pending);
+}
+
+#[test]
+fn a_new_finding_at_the_blocking_severity_is_refused_when_the_log_shows_it() {
+    let (mut team, robot) = intake_team();
+    // 1.0.0 had no finding; 1.0.1 has a high one: it must be new.
+    team.ingest(&robot, "1.0.1", Some("high"));
+    let err = team
+        .say(&robot, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("had none at or above medium"),
+        "{err}"
+    );
+    // Below the blocking severity, the log cannot tell; the run's delta did.
+    team.ingest(&robot, "1.0.2", Some("low"));
+    team.say(&robot, intake_approval("1.0.2", Some("1.0.0")))
+        .unwrap();
+    assert_eq!(team.state("1.0.2"), VersionState::Approved);
+}
+
+#[test]
+fn intake_keys_never_reject_or_revoke_and_reviewers_never_quote_a_rule() {
+    let (mut team, robot) = intake_team();
+    team.ingest(&robot, "1.0.1", None);
+    let err = team.decide(&robot, "1.0.1", Verdict::Reject).unwrap_err();
+    assert!(matches!(err, Refusal::IntakeVerdict { .. }), "{err}");
+    let err = team.decide(&robot, "1.0.0", Verdict::Revoke).unwrap_err();
+    assert!(matches!(err, Refusal::IntakeVerdict { .. }), "{err}");
+
+    let alice = key(2);
+    let err = team
+        .say(&alice, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap_err();
+    assert!(matches!(err, Refusal::ReviewerQuotesRule { .. }), "{err}");
+    assert_eq!(team.state("1.0.1"), VersionState::Pending);
+}
+
+#[test]
+fn a_version_another_key_of_the_intake_name_requested_is_not_self_approved() {
+    let (mut team, robot) = intake_team();
+    let twin = key(6);
+    team.trust(&twin, "intake-bot", Role::Intake);
+    team.ingest(&twin, "1.0.1", None);
+    let err = team
+        .say(&robot, intake_approval("1.0.1", Some("1.0.0")))
+        .unwrap_err();
+    assert!(matches!(err, Refusal::RequesterApproves { .. }), "{err}");
+    // A version the operator took in is the intake key's to approve.
+    let registry = team.registry_key();
+    team.ingest(&registry, "1.0.2", None);
+    team.say(&robot, intake_approval("1.0.2", Some("1.0.0")))
+        .unwrap();
+    assert_eq!(team.state("1.0.2"), VersionState::Approved);
+}
+
+#[test]
+fn a_policy_with_an_unknown_intake_rule_is_refused() {
+    let mut team = Team::new();
+    let registry = team.registry_key();
+    let odd = match fast_track(&["acme"]) {
+        Body::Policy(mut p) => {
+            if let Some(rule) = p.intake.as_mut() {
+                rule.rule = "approve-everything".into();
+            }
+            Body::Policy(p)
+        }
+        _ => unreachable!(),
+    };
+    let err = team.say(&registry, odd).unwrap_err();
+    assert!(matches!(err, Refusal::BadPolicy(_)), "{err}");
 }

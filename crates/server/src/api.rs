@@ -118,7 +118,7 @@ async fn show_version(
 ) -> Result<Response, ApiError> {
     let Path((vendor, project, version)) = path.map_err(bad_path)?;
     let name = package_name(&vendor, &project)?;
-    let view = read(&state, move |r| r.review_view(&name, &version)).await?;
+    let view = read(&state, move |r| r.review_show(&name, &version)).await?;
     Ok(Json(view).into_response())
 }
 

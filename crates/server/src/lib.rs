@@ -26,6 +26,7 @@ pub mod api;
 pub mod auth;
 pub mod dists;
 pub mod errors;
+mod intake;
 pub mod metadata;
 pub mod metrics;
 mod observe;
@@ -116,7 +117,17 @@ pub async fn serve(
         .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
     tracing::info!(%bound, base_url = state.base_url(), "listening");
     on_listening(bound);
-    serve_until(listener, state, shutdown_signal()).await
+    let intake = state
+        .settings()
+        .intake_every
+        .map(|period| tokio::spawn(intake::every(state.clone(), period)));
+    let served = serve_until(listener, state, shutdown_signal()).await;
+    // A run in progress on the blocking pool finishes (its writes are
+    // transactions); no new one starts.
+    if let Some(task) = intake {
+        task.abort();
+    }
+    served
 }
 
 /// Serves `state` on `listener` until `shutdown` completes.

@@ -19,6 +19,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// Run `formulary intake` this often in the server (`--intake-every`);
+    /// `None` runs none.
+    pub intake_every: Option<Duration>,
 }
 
 impl Settings {
@@ -35,6 +38,7 @@ impl Settings {
             anonymous_read: config.anonymous_read,
             max_body_bytes,
             request_timeout: Duration::from_secs(config.request_timeout_secs),
+            intake_every: None,
         };
         match &config.base_url {
             Some(url) => settings.with_base_url(url),
@@ -46,6 +50,16 @@ impl Settings {
     pub fn with_listen(mut self, listen: &str) -> Settings {
         self.listen = listen.to_string();
         self
+    }
+
+    /// The same settings, running intake every `period` (at least one
+    /// second: a run lists every tracked package upstream).
+    pub fn with_intake_every(mut self, period: Duration) -> Result<Settings, String> {
+        if period < Duration::from_secs(1) {
+            return Err("--intake-every must be at least 1s".to_string());
+        }
+        self.intake_every = Some(period);
+        Ok(self)
     }
 
     /// The same settings, publishing URLs under `url` (http or https,

@@ -205,6 +205,33 @@ pub struct PolicyBody {
     pub high_risk_reviewers: u32,
     /// The severity from which a version counts as high risk.
     pub high_risk_severity: String,
+    /// The rule under which an intake key may approve on its own; absent
+    /// when automatic intake approvals are off. Left out of the JSON when
+    /// absent, so policies logged before intake existed keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intake: Option<IntakeRule>,
+}
+
+/// The automatic-approval rule a `policy` statement puts in force.
+///
+/// The judge re-checks the parts it can see in the log (the rule's name,
+/// the base version, patch level, the vendor); the release age and the
+/// scan delta are the intake's own claim, bounded by `block_severity`
+/// where the log's severities allow (`docs/statements.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeRule {
+    /// The rule's name, which intake decisions quote as `policy_rule`
+    /// (`patch-fast-track`).
+    pub rule: String,
+    /// Vendors (the part of a package name before `/`) whose patch
+    /// releases the rule covers.
+    pub trusted_vendors: Vec<String>,
+    /// Seconds that must pass after the upstream release before the rule
+    /// approves a version.
+    pub min_release_age_secs: u64,
+    /// A new finding at or above this severity keeps a version for a
+    /// reviewer.
+    pub block_severity: String,
 }
 
 impl Statement {

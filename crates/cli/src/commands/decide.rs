@@ -66,6 +66,8 @@ pub struct Outcome<'a> {
     pub key: &'a SigningKey,
     /// What policy still requires of the version.
     pub requires: Vec<String>,
+    /// For a delta review, the approved version it was diffed from.
+    pub base: Option<&'a str>,
 }
 
 /// Signs and records one decision.
@@ -85,6 +87,7 @@ pub fn run(registry: &Registry, asked: Asked, json: bool) -> anyhow::Result<Exit
             status,
             key: &key,
             requires: view.requires,
+            base: asked.request.base_version.as_deref(),
         },
         json,
     )
@@ -98,6 +101,7 @@ pub fn print(outcome: &Outcome, json: bool) -> anyhow::Result<ExitCode> {
         status,
         key,
         requires,
+        base,
     } = outcome;
     if json {
         print_json(&serde_json::json!({
@@ -106,6 +110,7 @@ pub fn print(outcome: &Outcome, json: bool) -> anyhow::Result<ExitCode> {
             "version": status.subject.version,
             "verdict": verdict,
             "state": status.state,
+            "base_version": base,
             "requires": requires,
         }))?;
         return Ok(ExitCode::SUCCESS);
@@ -117,6 +122,9 @@ pub fn print(outcome: &Outcome, json: bool) -> anyhow::Result<ExitCode> {
         key.name().unwrap_or("this key"),
         status.state
     );
+    if let Some(base) = base {
+        println!("  a delta review from {base} (approved)");
+    }
     for line in requires {
         println!("  still needs {line}");
     }

@@ -43,6 +43,7 @@ pub fn run(client: &Client, asked: Asked, json: bool) -> anyhow::Result<ExitCode
         status,
         key: &key,
         requires: view.requires,
+        base: asked.request.base_version.as_deref(),
     };
     decide::print(&outcome, json)
 }

@@ -168,7 +168,17 @@ fn describe(index: u64, entry: &[u8]) -> Line {
     };
     let what = match &s.body {
         Body::Ingest(b) => format!("{} {}", b.subject.package, b.subject.version),
-        Body::Decision(b) => format!("{} {} {}", b.verdict, b.subject.package, b.subject.version),
+        Body::Decision(b) => {
+            let base = b.base_version.as_deref();
+            let delta = base
+                .map(|v| format!(" (delta from {v})"))
+                .unwrap_or_default();
+            let subject = &b.subject;
+            format!(
+                "{} {} {}{delta}",
+                b.verdict, subject.package, subject.version
+            )
+        }
         Body::KeyTrust(b) => format!("{} as {} ({})", b.name, b.role, short_id(&b.key_id)),
         Body::KeyRevoke(b) => format!("key {}", short_id(&b.key_id)),
         Body::Policy(b) => format!(

@@ -4,9 +4,11 @@
 
 mod decide;
 mod decide_remote;
+mod diff;
 mod ingest;
 mod ingest_remote;
 mod init;
+mod intake;
 mod key;
 mod log;
 mod log_remote;
@@ -24,7 +26,7 @@ use anyhow::Context as _;
 use formulary_registry::{ClientState, DataDir, Registry};
 use formulary_trust::statement::Verdict;
 
-use crate::cli::{Cli, Command, ReviewCommand, ScanFormat, StateDir};
+use crate::cli::{Cli, Command, DiffFormat, ReviewCommand, ScanFormat, StateDir};
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
@@ -51,6 +53,23 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 baseline.as_deref(),
             )
         }
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+        } => {
+            let format = format.or(json.then_some(DiffFormat::Json));
+            diff::run(
+                dir,
+                diff::Inputs {
+                    old,
+                    new,
+                    format: format.unwrap_or(DiffFormat::Text),
+                    output: output.as_deref(),
+                },
+            )
+        }
         Command::Review { command } => match command {
             ReviewCommand::List { state } => review::list(&open(dir)?, state.as_deref(), json),
             ReviewCommand::Show { name, version } => review::show(&open(dir)?, name, version, json),
@@ -70,9 +89,17 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Key { command } => key::run(dir, command, json),
         Command::Token { command } => token::run(dir, command, json),
         Command::Log { command } => log::run(dir, command, json),
-        Command::Serve { listen, base_url } => {
-            serve::run(open(dir)?, listen.as_deref(), base_url.as_deref())
-        }
+        Command::Serve {
+            listen,
+            base_url,
+            intake_every,
+        } => serve::run(
+            open(dir)?,
+            listen.as_deref(),
+            base_url.as_deref(),
+            *intake_every,
+        ),
+        Command::Intake { dry_run } => intake::run(&open(dir)?, *dry_run, json),
         Command::Verify {
             lock,
             vendor,

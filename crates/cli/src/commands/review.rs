@@ -74,7 +74,7 @@ pub fn show(
     version: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    print_view(&registry.review_view(name, version)?, json)
+    print_view(&registry.review_show(name, version)?, json)
 }
 
 /// Prints `review show`, from the data folder or a server.
@@ -92,6 +92,7 @@ pub fn print_view(view: &ReviewView, json: bool) -> anyhow::Result<ExitCode> {
     println!("  source     {}", provenance_line(&view.provenance));
     print_findings(&view.findings);
     print_capabilities(&view.capabilities);
+    print_delta(view);
     print_decisions(view);
     Ok(ExitCode::SUCCESS)
 }
@@ -132,6 +133,31 @@ fn print_capabilities(capabilities: &serde_json::Value) {
             c["path"].as_str().unwrap_or("")
         );
     }
+}
+
+/// The changes since the approved base: the summary, not the diff,
+/// and the command that prints the diff.
+fn print_delta(view: &ReviewView) {
+    let Some(delta) = &view.delta else {
+        println!(
+            "changes: no approved version below {} to compare with",
+            view.version
+        );
+        return;
+    };
+    println!("changes since {} (approved)", delta.base);
+    for line in formulary_diff::render::summary_text(&delta.summary, false).lines() {
+        match line {
+            "" => println!(),
+            line => println!("  {line}"),
+        }
+    }
+    println!(
+        "  full diff: formulary diff {pkg}@{} {pkg}@{}",
+        delta.base,
+        view.version,
+        pkg = view.package
+    );
 }
 
 fn print_decisions(view: &ReviewView) {

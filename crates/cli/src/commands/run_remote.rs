@@ -4,7 +4,9 @@
 //!
 //! `init` works on the data folder itself and refuses `--server`; `scan`,
 //! `serve`, `key new` and `verify --bundle` need no registry and run here
-//! as usual. `token` goes through the server with an admin token.
+//! as usual, and so does `diff` of archives and folders; a `diff` of
+//! stored versions (`NAME@VERSION`) is not built over the API yet and
+//! refuses. `token` goes through the server with an admin token.
 
 use std::process::ExitCode;
 
@@ -14,7 +16,7 @@ use formulary_trust::statement::Verdict;
 use crate::cli::{Cli, Command, KeyCommand, ReviewCommand, TokenCommand};
 use crate::commands::decide::Asked;
 use crate::commands::{
-    client_state, decide_remote, ingest_remote, key, log_remote, review, token, verify,
+    client_state, decide_remote, diff, ingest_remote, key, log_remote, review, token, verify,
 };
 use crate::remote::Client;
 
@@ -28,7 +30,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
     let json = cli.json;
     let code = match &cli.command {
         Command::Init => return Err(local_only("init")),
+        Command::Intake { .. } => return Err(intake_is_local()),
         Command::Scan { .. } | Command::Serve { .. } => return Ok(None),
+        Command::Diff { old, new, .. } => return diff::local_only(old, new).map(|()| None),
         Command::Key {
             command: KeyCommand::New { .. },
         } => return Ok(None),
@@ -78,6 +82,16 @@ fn local_only(command: &str) -> anyhow::Error {
     anyhow::anyhow!(
         "`formulary {command}` works on the data folder and not through --server; \
          run it on the server's host without --server or FORMULARY_SERVER"
+    )
+}
+
+/// Intake fetches, ingests and signs where the data folder and the
+/// intake key are; a server runs it itself.
+fn intake_is_local() -> anyhow::Error {
+    anyhow::anyhow!(
+        "`formulary intake` runs where the data folder and the intake key are, not through \
+         --server; let the server run it with `formulary serve --intake-every 15m`, or run \
+         it on that host without --server while no server holds the data folder"
     )
 }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
-use formulary_registry::Registry;
+use formulary_registry::{HumanDuration, Registry, RegistryError};
 use formulary_server::Settings;
 
 /// Serves until SIGTERM or SIGINT.
@@ -19,8 +19,21 @@ pub fn run(
     registry: Registry,
     listen: Option<&str>,
     base_url: Option<&str>,
+    intake_every: Option<HumanDuration>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = settings(&registry, listen, base_url)?;
+    let mut settings = settings(&registry, listen, base_url)?;
+    if let Some(period) = intake_every {
+        // Fail now, not at the first run, when intake cannot start.
+        if registry.config().intake.is_none() {
+            return Err(RegistryError::NoIntake {
+                path: registry.dir().config_file(),
+            }
+            .into());
+        }
+        settings = settings
+            .with_intake_every(period.0)
+            .map_err(|e| anyhow!(e))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -14,6 +14,8 @@ pub struct Release {
     pub name: String,
     pub version: String,
     pub zip: Vec<u8>,
+    /// Composer's `time` field, when the repository gives one.
+    pub time: Option<String>,
 }
 
 pub fn release(name: &str, version: &str) -> Release {
@@ -21,6 +23,7 @@ pub fn release(name: &str, version: &str) -> Release {
         name: name.into(),
         version: version.into(),
         zip: extension_zip(name, version),
+        time: None,
     }
 }
 
@@ -50,7 +53,7 @@ pub fn dist_path(release: &Release) -> String {
 }
 
 fn version_object(site: &Site, release: &Release) -> Map<String, Value> {
-    let object = json!({
+    let mut object = json!({
         "name": release.name,
         "version": release.version,
         "type": "magento2-module",
@@ -61,6 +64,9 @@ fn version_object(site: &Site, release: &Release) -> Map<String, Value> {
             "shasum": sha1_hex(&release.zip),
         },
     });
+    if let Some(time) = &release.time {
+        object["time"] = json!(time);
+    }
     object.as_object().cloned().unwrap()
 }
 

@@ -1,0 +1,218 @@
+//! `formulary diff OLD NEW`: what changed between two versions, as text,
+//! JSON or an HTML page.
+//!
+//! Each side is a folder (used in place), a zip (unpacked under the
+//! registry's limits, or the defaults without a registry, into a private
+//! temporary folder) or `vendor/name@version` from the registry. Folders
+//! and zips are scanned here; stored versions bring the scan made at
+//! ingest. The registry is opened only when a side names a stored
+//! version, so diffing two archives needs no data folder.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use formulary_diff::{compare, render, LoadedSide, Tree};
+use formulary_registry::{DataDir, Registry};
+use formulary_scan::{ScanOptions, Scanner};
+use formulary_unpack::Limits;
+
+use crate::cli::DiffFormat;
+
+/// What `diff` was asked.
+pub struct Inputs<'a> {
+    /// The old side as typed.
+    pub old: &'a str,
+    /// The new side as typed.
+    pub new: &'a str,
+    /// How to print the report.
+    pub format: DiffFormat,
+    /// Where to write it instead of stdout.
+    pub output: Option<&'a Path>,
+}
+
+/// A side as named on the command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Named<'a> {
+    /// A zip or a folder.
+    Path(&'a Path),
+    /// `vendor/name@version`.
+    Stored { package: &'a str, version: &'a str },
+}
+
+/// A path that exists is a path; otherwise `vendor/name@version` names a
+/// stored version, and anything else is a path that is not there.
+fn named(arg: &str) -> Named<'_> {
+    let path = Path::new(arg);
+    if path.exists() {
+        return Named::Path(path);
+    }
+    match arg.rsplit_once('@') {
+        Some((package, version)) if package.contains('/') && !version.is_empty() => {
+            Named::Stored { package, version }
+        }
+        _ => Named::Path(path),
+    }
+}
+
+/// With `--server`: a diff of archives and folders runs here; one of
+/// stored versions is refused, since the server has no diff route yet.
+pub fn local_only(old: &str, new: &str) -> anyhow::Result<()> {
+    for arg in [old, new] {
+        if let Named::Stored { .. } = named(arg) {
+            bail!(
+                "`formulary diff {arg}` reads stored versions from the data folder, and a \
+                 diff through --server is not built yet; run it on the server's host \
+                 without --server, or diff the archives themselves"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Loads both sides, compares them and writes the report.
+pub fn run(dir: DataDir, inputs: Inputs) -> anyhow::Result<ExitCode> {
+    let mut loader = Loader::new(dir);
+    let old = loader
+        .load(inputs.old)
+        .with_context(|| format!("cannot read the old side {}", inputs.old))?;
+    let new = loader
+        .load(inputs.new)
+        .with_context(|| format!("cannot read the new side {}", inputs.new))?;
+    let delta = compare(&old, &new)?;
+    let color = inputs.output.is_none()
+        && inputs.format == DiffFormat::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let report = match inputs.format {
+        DiffFormat::Text => render::text(&delta, color),
+        DiffFormat::Json => render::json(&delta),
+        DiffFormat::Html => render::html(&delta),
+    };
+    write(&report, inputs.output, &delta.verdict.line)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report to stdout, or to a file with the verdict on stdout.
+fn write(report: &str, output: Option<&Path>, verdict: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match output {
+        None => stdout.write_all(report.as_bytes()),
+        Some(path) => {
+            std::fs::write(path, report)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let shown = render::printable(verdict);
+            writeln!(stdout, "wrote {}: {shown}", path.display())
+        }
+    }
+    .and_then(|()| stdout.flush())
+    .context("cannot write the report")
+}
+
+/// Opens the registry and builds the scanner when first needed.
+struct Loader {
+    dir: DataDir,
+    registry: Option<Registry>,
+    scanner: Option<Scanner>,
+}
+
+impl Loader {
+    fn new(dir: DataDir) -> Loader {
+        Loader {
+            dir,
+            registry: None,
+            scanner: None,
+        }
+    }
+
+    fn load(&mut self, arg: &str) -> anyhow::Result<LoadedSide> {
+        match named(arg) {
+            Named::Stored { package, version } => Ok(self.registry()?.side_of(package, version)?),
+            Named::Path(path) if path.is_dir() => {
+                let tree = Tree::folder(path)?;
+                Ok(tree.scanned(arg, self.scanner())?)
+            }
+            Named::Path(path) => {
+                let limits = self.limits();
+                let bytes = read_archive(path, &limits)?;
+                let tree = Tree::unpack(&bytes, arg, &limits)?;
+                Ok(tree.scanned(arg, self.scanner())?)
+            }
+        }
+    }
+
+    fn registry(&mut self) -> anyhow::Result<&Registry> {
+        if self.registry.is_none() {
+            self.registry = Some(Registry::open(self.dir.clone())?);
+        }
+        self.registry
+            .as_ref()
+            .context("the registry was just opened")
+    }
+
+    fn scanner(&mut self) -> &Scanner {
+        self.scanner
+            .get_or_insert_with(|| Scanner::new(ScanOptions::default()))
+    }
+
+    /// The registry's limits when it is open, else the defaults (which
+    /// are also `formulary init`'s).
+    fn limits(&self) -> Limits {
+        self.registry
+            .as_ref()
+            .map_or_else(Limits::default, |r| r.config().limits.clone())
+    }
+}
+
+/// Reads a zip, refusing one over the archive limit before reading it.
+fn read_archive(path: &Path, limits: &Limits) -> anyhow::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).with_context(|| {
+        format!(
+            "{}: no such file or folder, and not vendor/name@version",
+            path.display()
+        )
+    })?;
+    if meta.len() > limits.max_archive_bytes {
+        bail!(
+            "{} is {} bytes, over the archive limit of {}",
+            path.display(),
+            meta.len(),
+            limits.max_archive_bytes
+        );
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_side_is_a_path_when_one_exists_else_a_stored_version() {
+        assert_eq!(
+            named("acme/rx@1.0.1"),
+            Named::Stored {
+                package: "acme/rx",
+                version: "1.0.1"
+            }
+        );
+        assert_eq!(
+            named("rx-1.0.1.zip"),
+            Named::Path(Path::new("rx-1.0.1.zip"))
+        );
+        assert_eq!(named("acme/rx@"), Named::Path(Path::new("acme/rx@")));
+        let here = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(named(here), Named::Path(Path::new(here)));
+    }
+
+    #[test]
+    fn only_stored_sides_are_refused_through_a_server() {
+        assert!(local_only("a.zip", "b").is_ok());
+        let err = local_only("a.zip", "acme/rx@1.0.1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--server"), "{err}");
+    }
+}
