@@ -266,6 +266,13 @@ fn intake_from_cron_approves_patches_queues_the_rest_and_says_so() {
         .run(&["review", "show", PACKAGE, "1.0.1"])
         .success();
     assert!(shown.stdout.contains("(approved)"), "{}", shown.stdout);
+    assert!(
+        shown
+            .stdout
+            .contains("policy: approved by intake rule patch-fast-track"),
+        "{}",
+        shown.stdout
+    );
 
     // Again: the same answer, nothing written, nobody paged twice.
     let size = log_size(&registry);

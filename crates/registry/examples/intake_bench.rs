@@ -5,7 +5,8 @@
 //! cargo run --release -p formulary-registry --example intake_bench
 //! ```
 //!
-//! The upstream is a static Composer v2 repository on 127.0.0.1 (one p2
+//! The upstream is a static Composer v2 repository in a folder, served on
+//! 127.0.0.1 by tower-http's `ServeDir` (one p2
 //! file and two zips per package). Every package has 1.0.0 approved by a
 //! reviewer before the timed run, which then lists each package, fetches
 //! 1.0.1 and checks its shasum, ingests and scans it, diffs it against
@@ -14,9 +15,10 @@
 //! `INTAKE_BENCH_PACKAGES` sets another count.
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark reports on stdout
 
-use std::collections::HashMap;
+use std::path::Path;
+
+use axum::serve::ListenerExt as _;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use formulary_registry::{
@@ -29,8 +31,6 @@ use serde_json::json;
 use sha1::Digest as _;
 use time::OffsetDateTime;
 
-type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
-
 fn main() {
     let count: usize = std::env::var("INTAKE_BENCH_PACKAGES")
         .ok()
@@ -39,10 +39,10 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("intake bench: {count} tracked packages, one new patch each, {cores} cores\n");
 
-    let files: Files = Arc::default();
-    let base = serve(Arc::clone(&files));
-    let names: Vec<String> = (0..count).map(|i| format!("bench/module-{i:03}")).collect();
     let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("upstream");
+    let base = serve(&files);
+    let names: Vec<String> = (0..count).map(|i| format!("bench/module-{i:03}")).collect();
     let (registry, alice) = registry(&tmp, &base, &names);
 
     // Setup (not timed): 1.0.0 everywhere, taken in and approved.
@@ -133,12 +133,11 @@ fn approve(registry: &Registry, alice: &SigningKey, name: &str) {
 }
 
 /// Writes the repository: packages.json, a p2 file per name, the zips.
-fn publish(files: &Files, base: &str, names: &[String], versions: &[&str]) {
+fn publish(files: &Path, base: &str, names: &[String], versions: &[&str]) {
     let released = OffsetDateTime::now_utc() - time::Duration::days(10);
     let released = released
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let mut files = files.lock().unwrap();
     for name in names {
         let mut listed = Vec::new();
         for version in versions {
@@ -149,14 +148,24 @@ fn publish(files: &Files, base: &str, names: &[String], versions: &[&str]) {
                 "dist": {"type": "zip", "url": format!("{base}{path}"),
                          "shasum": hex::encode(sha1::Sha1::digest(&zip))},
             }));
-            files.insert(path, zip);
+            put(files, &path, &zip);
         }
         let p2 = json!({"packages": {name: listed}});
-        files.insert(format!("/p2/{name}.json"), p2.to_string().into_bytes());
+        put(
+            files,
+            &format!("/p2/{name}.json"),
+            p2.to_string().as_bytes(),
+        );
     }
     let root = json!({"packages": [], "metadata-url": "/p2/%package%.json",
                       "available-packages": names});
-    files.insert("/packages.json".into(), root.to_string().into_bytes());
+    put(files, "/packages.json", root.to_string().as_bytes());
+}
+
+fn put(root: &Path, url_path: &str, bytes: &[u8]) {
+    let path = root.join(url_path.trim_start_matches('/'));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
 }
 
 /// A small module: composer.json, registration.php, a few classes, and a
@@ -198,53 +207,26 @@ fn module(name: &str, version: &str) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
-/// A static file server on a loopback port, for the life of the process:
-/// a thread per connection, keep-alive, each response written in one
-/// piece with Nagle off. (A server that writes headers and body apart
-/// meets the client's delayed ACK, and then every request costs 40 ms of
-/// waiting that says nothing about intake.)
-fn serve(files: Files) -> String {
+/// Serves `root` as static files on a loopback port for the life of the
+/// process (axum with tower-http's `ServeDir`, on its own runtime).
+fn serve(root: &Path) -> String {
+    std::fs::create_dir_all(root).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(root));
     std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let files = Arc::clone(&files);
-            std::thread::spawn(move || answer(stream, &files));
-        }
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            // Nagle off: ServeDir writes headers and body apart, and the
+            // client's delayed ACK would then add 40 ms to every request.
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .unwrap()
+                .tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+            axum::serve(listener, app).await.unwrap();
+        });
     });
     format!("http://127.0.0.1:{port}")
-}
-
-/// Answers GET requests on one connection until the client closes it.
-fn answer(stream: std::net::TcpStream, files: &Files) {
-    use std::io::BufRead as _;
-    let _ = stream.set_nodelay(true);
-    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        // Skip the headers; GET requests carry no body.
-        let mut header = String::new();
-        while reader.read_line(&mut header).unwrap_or(0) > 2 {
-            header.clear();
-        }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-        let found = files.lock().unwrap().get(path).cloned();
-        let (status, body) = match found {
-            Some(bytes) => ("200 OK", bytes),
-            None => ("404 Not Found", Vec::new()),
-        };
-        let mut response = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        response.extend_from_slice(&body);
-        if writer.write_all(&response).is_err() {
-            return;
-        }
-    }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use formulary_registry::{Registry, ReviewView};
-use formulary_store::VersionRecord;
+use formulary_store::{VersionRecord, VersionState};
 
 use crate::output::{print_json, short};
 
@@ -173,10 +173,20 @@ fn print_decisions(view: &ReviewView) {
             .as_deref()
             .map(|b| format!(" (delta from {b})"))
             .unwrap_or_default();
+        let rule = d
+            .policy_rule
+            .as_deref()
+            .map(|r| format!(" under rule {r}"))
+            .unwrap_or_default();
         println!(
-            "  #{:<5} {} {} by {}{base}{note}",
+            "  #{:<5} {} {} by {}{rule}{base}{note}",
             d.index, d.time, d.verdict, d.reviewer
         );
+    }
+    let by_rule = view.decisions.iter().find_map(|d| d.policy_rule.as_deref());
+    if let (Some(rule), VersionState::Approved) = (by_rule, view.state) {
+        println!("policy: approved by intake rule {rule} (counts as no reviewer)");
+        return;
     }
     println!(
         "policy: {} of {} approvals{}",
