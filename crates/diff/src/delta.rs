@@ -90,7 +90,11 @@ pub fn compare(old: &Side, new: &Side) -> Result<Delta, DiffError> {
     let mut manifest = manifest::compare(&old.manifest, &new.manifest);
     scrub_manifest(&mut manifest, &redactions);
     let findings = findings::compare(&old.scan.findings, &new.scan.findings, &files.renames());
-    let capabilities = capabilities::compare(&old.scan.capabilities, &new.scan.capabilities);
+    let capabilities = capabilities::compare(
+        &old.scan.capabilities,
+        &new.scan.capabilities,
+        &files.renames(),
+    );
     let verdict = verdict::judge(&verdict::Parts {
         files: &files,
         manifest: &manifest,
