@@ -222,3 +222,24 @@ fn one_refusal_does_not_stop_the_other_sources() {
     );
     assert!(run.stderr.contains("bad.zip"), "{}", run.stderr);
 }
+
+/// Regression: `formulary review list | head -0` panicked with "failed
+/// printing to stdout: Broken pipe".
+#[test]
+fn a_reader_that_closes_the_pipe_early_stops_the_listing_quietly() {
+    let registry = Registry::new();
+    registry
+        .run(&["ingest", fixture("clean-product-faq").to_str().unwrap()])
+        .success();
+    // A pipe whose reading end is closed before the command starts.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = registry
+        .command(&["review", "list"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

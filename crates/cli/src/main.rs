@@ -22,6 +22,7 @@ use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve { .. });
     // Dropped when main returns, which writes out the queued log lines.
@@ -33,6 +34,32 @@ fn main() -> ExitCode {
             exit_code_for(&err)
         }
     }
+}
+
+/// The exit status of a process that a closed pipe stopped, as a shell
+/// reports one killed by SIGPIPE.
+const CLOSED_PIPE: i32 = 128 + 13;
+
+/// `formulary review list | head -1` closes stdout early, and Rust's print
+/// macros then panic with "failed printing to stdout: Broken pipe". A
+/// reader that stopped reading is not a bug to report: we end at once,
+/// with the status a shell gives a process stopped by SIGPIPE (Rust
+/// ignores that signal, and resetting it would need `unsafe`). Every
+/// other panic goes to the usual hook.
+fn end_quietly_on_a_closed_pipe() {
+    let usual = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE);
+        }
+        usual(info);
+    }));
 }
 
 /// 1 when a verification failed (the log, a bundle, a lock), else 2.

@@ -19,6 +19,16 @@ pub enum DiffError {
         reason: String,
     },
 
+    /// The path cannot be read as an archive: missing, not a regular
+    /// file (a pipe or device is never read), or over the size limit.
+    #[error("{}: {reason}", path.display())]
+    NotAnArchive {
+        /// The path given.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
     /// The archive was refused while unpacking (not a zip, over a limit,
     /// an entry escaping its folder, …).
     #[error("{label}: {source}")]

@@ -205,7 +205,7 @@ pub(crate) fn compare(old: &Side, new: &Side, redactions: &Redactions) -> FileCh
 /// `skipped`.
 fn list(root: &Path, side: &str, skipped: &mut Vec<Skipped>) -> Listing {
     let listing = formulary_scan::tree::list(root);
-    for (path, reason) in listing.unreadable {
+    for (path, reason) in listing.unreadable.into_iter().chain(listing.not_regular) {
         skipped.push(skip(side, path, reason));
     }
     let stamped: Vec<(String, std::io::Result<Stamp>)> = listing

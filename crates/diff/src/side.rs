@@ -5,6 +5,7 @@
 //! the [`LoadedSide`] holding it, so what is compared is exactly what
 //! ingest would store and nothing of it outlives the diff.
 
+use std::io::Read as _;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -82,6 +83,38 @@ impl Tree {
             scratch: None,
             manifest: None,
         })
+    }
+
+    /// The zip at `path`, read only when it is a regular file within
+    /// `limits.max_archive_bytes` (a pipe or `/dev/zero` would otherwise
+    /// be read without end), then unpacked as [`Tree::unpack`] does.
+    pub fn archive(path: &Path, label: &str, limits: &Limits) -> Result<Tree, DiffError> {
+        let refuse = |reason: String| DiffError::NotAnArchive {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = std::fs::metadata(path)
+            .map_err(|e| refuse(format!("{e}; give a folder, a .zip or vendor/name@version")))?;
+        if !meta.is_file() {
+            return Err(refuse("not a regular file, so not read".to_string()));
+        }
+        let limit = limits.max_archive_bytes;
+        if meta.len() > limit {
+            return Err(refuse(format!(
+                "{} bytes, over the archive limit of {limit}",
+                meta.len()
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(|e| refuse(e.to_string()))?;
+        if bytes.len() as u64 > limit {
+            return Err(refuse(format!(
+                "grew past the archive limit of {limit} while read"
+            )));
+        }
+        Tree::unpack(&bytes, label, limits)
     }
 
     /// A zip archive, unpacked under `limits` into a private temporary
@@ -179,6 +212,13 @@ fn read_manifest(root: &Path) -> Result<Value, DiffError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_device_is_never_read_as_an_archive() {
+        let err = Tree::archive(Path::new("/dev/zero"), "zero", &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
 
     #[test]
     fn a_folder_without_a_manifest_has_a_null_one() {

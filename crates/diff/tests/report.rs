@@ -364,3 +364,41 @@ fn zip_folder(dir: &Path, top: &str) -> Vec<u8> {
     }
     writer.finish().unwrap().into_inner()
 }
+
+/// Regression: a link planted in a folder side was passed over in silence
+/// and the verdict said IDENTICAL.
+#[cfg(unix)]
+#[test]
+fn a_link_planted_in_a_folder_is_named_and_the_sides_are_not_identical() {
+    let scanner = scanner();
+    let (before, after) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [&before, &after] {
+        std::fs::write(dir.path().join("composer.json"), r#"{"name": "acme/x"}"#).unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/passwd", after.path().join("Secret.php")).unwrap();
+    let old = Tree::folder(before.path())
+        .unwrap()
+        .scanned("old", &scanner)
+        .unwrap();
+    let new = Tree::folder(after.path())
+        .unwrap()
+        .scanned("new", &scanner)
+        .unwrap();
+
+    let delta = compare(&old, &new).unwrap();
+
+    assert_ne!(
+        delta.verdict.level,
+        VerdictLevel::Identical,
+        "{}",
+        delta.verdict.line
+    );
+    let skipped: Vec<&str> = delta
+        .files
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    assert_eq!(skipped, ["Secret.php"]);
+    assert!(delta.files.skipped[0].reason.contains("symbolic link"));
+}

@@ -106,12 +106,23 @@ impl Registry {
             registry: self.origin(),
             subject: status.subject,
             verdict: request.verdict,
-            base_version: request.base_version.clone(),
+            base_version: self.stored_spelling(&request.package, request.base_version.as_deref()),
             findings_digest: record.findings_digest.clone(),
             note: request.note.clone(),
             policy_rule: None,
         });
         Ok(Statement::new(signer_key_id, &self.now_rfc3339(), body))
+    }
+
+    /// A base version as the registry stores it (`1.0.0` for `v1.0`), so
+    /// the log names it one way whatever the reviewer typed; as typed when
+    /// it is not stored (the judge then refuses it, naming it).
+    fn stored_spelling(&self, package: &str, base: Option<&str>) -> Option<String> {
+        let base = base?;
+        match self.version_record(package, base) {
+            Ok(record) => Some(record.version),
+            Err(_) => Some(base.to_string()),
+        }
     }
 
     /// Builds, signs with `key` and records a decision.

@@ -219,3 +219,25 @@ fn an_explicit_base_is_diffed_as_asked() {
         .unwrap_err();
     assert!(err.to_string().contains("not stored"), "{err}");
 }
+
+/// Regression: `approve --base v1.0` logged the base as typed, so the log
+/// named one version two ways.
+#[test]
+fn a_delta_approval_names_its_base_as_stored_whatever_the_spelling() {
+    let world = World::new();
+    world.ingest("1.0.0", "a");
+    world.ingest("1.0.1", "b");
+    world.approve("1.0.0");
+
+    let request = DecisionRequest {
+        package: "acme/rx".to_string(),
+        version: "1.0.1".to_string(),
+        verdict: Verdict::Approve,
+        base_version: Some("v1.0".to_string()),
+        note: None,
+    };
+    world.registry.decide(&request, &world.alice).unwrap();
+
+    let shown = world.registry.review_view("acme/rx", "1.0.1").unwrap();
+    assert_eq!(shown.decisions[0].base_version.as_deref(), Some("1.0.0"));
+}

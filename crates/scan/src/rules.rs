@@ -56,7 +56,7 @@ pub const SCANNER_RULES: &[RuleInfo] = &[
         severity: Severity::Medium,
         confidence: Confidence::High,
         cwe: None,
-        summary: "A file could not be read or parsed, so it was not checked",
+        summary: "A file could not be read or parsed, or is a link or special file, so it was not checked",
         help: "Open the file by hand: code the scanner cannot read is code nobody reviewed. \
                Broken or encoded PHP in a shipped extension is itself suspicious.",
     },

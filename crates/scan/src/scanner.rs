@@ -106,6 +106,11 @@ impl Scanner {
                 .findings
                 .push(unreadable(&path, &format!("could not be listed: {reason}")));
         }
+        for (path, what) in listing.not_regular {
+            report
+                .findings
+                .push(unreadable(&path, &format!("not scanned: {what}")));
+        }
         Ok(finish(report, started))
     }
 
@@ -160,6 +165,7 @@ impl Scanner {
         for detector in &self.detectors {
             run_detector(detector.as_ref(), file, ext, &mut sink);
         }
+        crate::detectors::secrets::hide_in_other_findings(file, &mut sink.findings);
         (sink, size)
     }
 }

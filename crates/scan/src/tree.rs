@@ -28,6 +28,11 @@ pub struct Listing {
     pub paths: Vec<String>,
     /// Entries (usually folders) that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
+    /// Entries that are neither a folder nor a regular file (links,
+    /// pipes, sockets, devices), with what they are: never read, but
+    /// named, so that a link planted in a folder is not passed over in
+    /// silence.
+    pub not_regular: Vec<(String, String)>,
 }
 
 /// Lists the regular files under `root`, without following links.
@@ -38,10 +43,18 @@ pub fn list(root: &Path) -> Listing {
     for entry in entries {
         match entry {
             Ok(e) if e.file_type().is_file() => listing.paths.push(relative(root, e.path())),
-            Ok(e) if e.file_type().is_symlink() => {
-                tracing::debug!(path = %e.path().display(), "symbolic link not followed");
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => {
+                let what = if e.file_type().is_symlink() {
+                    "a symbolic link, not followed"
+                } else {
+                    "not a regular file (a pipe, socket or device), not read"
+                };
+                tracing::debug!(path = %e.path().display(), what, "entry skipped");
+                listing
+                    .not_regular
+                    .push((relative(root, e.path()), what.to_string()));
             }
-            Ok(_) => {}
             Err(err) => listing.unreadable.push(walk_problem(root, &err)),
         }
     }
@@ -198,7 +211,14 @@ mod tests {
         let dir = tempfile::tempdir()?;
         std::os::unix::fs::symlink(outside.path(), dir.path().join("linked"))?;
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("s"))?;
-        assert!(list(dir.path()).paths.is_empty());
+        let listing = list(dir.path());
+        assert!(listing.paths.is_empty());
+        let named: Vec<&str> = listing
+            .not_regular
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(named, ["linked", "s"]);
         Ok(())
     }
 

@@ -121,7 +121,13 @@ fn check_terms(body: &DecisionBody, request: &DecisionRequest) -> anyhow::Result
     if body.verdict != request.verdict {
         bail!("its verdict is {}, not {}", body.verdict, request.verdict);
     }
-    if body.base_version != request.base_version {
+    // The registry writes the base as stored (`1.0.0` for `v1.0`); the
+    // same version in another spelling is what was asked for.
+    let normalized = |v: &Option<String>| {
+        v.as_deref()
+            .map(|v| formulary_composer::version::normalize(v).unwrap_or_else(|_| v.to_string()))
+    };
+    if normalized(&body.base_version) != normalized(&request.base_version) {
         bail!(
             "its base version is {:?}, not {:?}",
             body.base_version,

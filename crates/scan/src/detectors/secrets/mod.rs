@@ -76,6 +76,30 @@ fn scan(file: &SourceFile) -> Vec<Finding> {
     findings
 }
 
+/// Hides the secrets of `file` wherever another detector's finding on it
+/// quotes them. The other families build messages and snippets from the
+/// code they matched (a Composer script's command, a line of PHP), and a
+/// key can sit inside that text; the secret's own finding shows it
+/// redacted, and no other finding may show more.
+pub(crate) fn hide_in_other_findings(file: &SourceFile, findings: &mut [Finding]) {
+    let is_secret = |f: &Finding| RULES.iter().any(|r| r.code == f.code);
+    if !findings.iter().any(is_secret) || file.kind == FileKind::Binary {
+        return;
+    }
+    let text = file.text();
+    let hits = settle(engine::engine().find(&text, file.kind));
+    let secrets: Vec<&str> = hits.iter().map(|h| &text[h.span.clone()]).collect();
+    for finding in findings.iter_mut().filter(|f| !is_secret(f)) {
+        for secret in &secrets {
+            if finding.message.contains(secret) || finding.snippet.contains(secret) {
+                let shown = redact(secret);
+                finding.message = finding.message.replace(secret, &shown);
+                finding.snippet = finding.snippet.replace(secret, &shown);
+            }
+        }
+    }
+}
+
 /// Keeps one hit per secret: where hits overlap, the rule listed first in
 /// `rules.toml` wins (vendor formats before the generic rule). The result
 /// is in file order.
