@@ -168,7 +168,7 @@ fn a_bad_side_is_one_error_line() {
     let not_zip = registry.write("not-a.zip", b"this is not a zip");
 
     let unknown = registry.run(&["diff", "acme/rx@0.9.0", "acme/rx@1.0.1"]);
-    one_error_line(&unknown, &["old side acme/rx@0.9.0", "not stored"]);
+    one_error_line(&unknown, &["old side", "acme/rx 0.9.0", "not stored"]);
 
     let bad_zip = registry.run(&["diff", "acme/rx@1.0.0", s(&not_zip)]);
     one_error_line(&bad_zip, &["new side", "not a readable zip"]);

@@ -93,8 +93,12 @@ impl Tree {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = std::fs::metadata(path)
-            .map_err(|e| refuse(format!("{e}; give a folder, a .zip or vendor/name@version")))?;
+        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                refuse("no such file or folder, and not vendor/name@version".to_string())
+            }
+            _ => refuse(format!("{e}; give a folder, a .zip or vendor/name@version")),
+        })?;
         if !meta.is_file() {
             return Err(refuse("not a regular file, so not read".to_string()));
         }

@@ -76,10 +76,10 @@ pub fn run(dir: DataDir, inputs: Inputs) -> anyhow::Result<ExitCode> {
     let mut loader = Loader::new(dir);
     let old = loader
         .load(inputs.old)
-        .with_context(|| format!("cannot read the old side {}", inputs.old))?;
+        .context("cannot read the old side")?;
     let new = loader
         .load(inputs.new)
-        .with_context(|| format!("cannot read the new side {}", inputs.new))?;
+        .context("cannot read the new side")?;
     let delta = compare(&old, &new)?;
     let color = inputs.output.is_none()
         && inputs.format == DiffFormat::Text
@@ -134,9 +134,7 @@ impl Loader {
                 Ok(tree.scanned(arg, self.scanner())?)
             }
             Named::Path(path) => {
-                let limits = self.limits();
-                let bytes = read_archive(path, &limits)?;
-                let tree = Tree::unpack(&bytes, arg, &limits)?;
+                let tree = Tree::archive(path, arg, &self.limits())?;
                 Ok(tree.scanned(arg, self.scanner())?)
             }
         }
@@ -163,25 +161,6 @@ impl Loader {
             .as_ref()
             .map_or_else(Limits::default, |r| r.config().limits.clone())
     }
-}
-
-/// Reads a zip, refusing one over the archive limit before reading it.
-fn read_archive(path: &Path, limits: &Limits) -> anyhow::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| {
-        format!(
-            "{}: no such file or folder, and not vendor/name@version",
-            path.display()
-        )
-    })?;
-    if meta.len() > limits.max_archive_bytes {
-        bail!(
-            "{} is {} bytes, over the archive limit of {}",
-            path.display(),
-            meta.len(),
-            limits.max_archive_bytes
-        );
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 #[cfg(test)]
