@@ -18,7 +18,7 @@
 //! release of the other.
 
 use formulary_composer::{PackageName, Version};
-use formulary_diff::{compare, Delta, DeltaSummary, LoadedSide, Tree};
+use formulary_diff::{compare, Delta, DeltaSummary, LoadedSide, Side, Tree};
 use formulary_scan::ScanReport;
 use formulary_store::{VersionRecord, VersionState};
 use serde::{Deserialize, Serialize};
@@ -83,26 +83,37 @@ impl Registry {
             return Ok(None);
         }
         let (new, nearest) = self.sides_of(&target, &candidates[0])?;
-        let mut nearest = Some(nearest);
+        let best = self.smallest_delta(&new, candidates, Some(nearest))?;
+        if let Some((base, delta)) = &best {
+            tracing::debug!(package, version, base = %base.version, size = delta.size(), "diff base chosen: the smallest delta among the nearest approved versions");
+        }
+        Ok(best)
+    }
+
+    /// Of `candidates` (nearest first), the base whose delta to `new` is
+    /// smallest, with that delta. `nearest` is the first candidate's side
+    /// when the caller has it unpacked already. Only a strictly smaller
+    /// delta replaces the one kept, so a tie goes to the nearer version.
+    pub(crate) fn smallest_delta(
+        &self,
+        new: &Side,
+        candidates: Vec<VersionRecord>,
+        mut nearest: Option<LoadedSide>,
+    ) -> Result<Option<(VersionRecord, Delta)>, RegistryError> {
         let mut best: Option<(VersionRecord, Delta)> = None;
-        // Nearest first, and only a strictly smaller delta replaces the
-        // one kept, so a tie goes to the nearer version.
         for base in candidates {
             let old = match nearest.take() {
                 Some(side) => side,
                 None => self.side_of_record(&base)?,
             };
-            let delta = compare(&old, &new)?;
-            tracing::debug!(package, version, base = %base.version, size = delta.size(), "candidate diff base");
+            let delta = compare(&old, new)?;
+            tracing::debug!(new = %new.label, base = %base.version, size = delta.size(), "candidate diff base");
             if best
                 .as_ref()
                 .is_none_or(|(_, kept)| delta.size() < kept.size())
             {
                 best = Some((base, delta));
             }
-        }
-        if let Some((base, delta)) = &best {
-            tracing::debug!(package, version, base = %base.version, size = delta.size(), "diff base chosen: the smallest delta among the nearest approved versions");
         }
         Ok(best)
     }
@@ -150,7 +161,7 @@ impl Registry {
 
     /// Approved releases of `package` below `version`, nearest first, at
     /// most [`CANDIDATES`].
-    fn approved_below(
+    pub(crate) fn approved_below(
         &self,
         package: &str,
         version: &str,

@@ -5,10 +5,9 @@
 //! (`Registry::delta_from_nearest`), so the reviewer who opens a queued
 //! version in `review show` sees the diff intake judged.
 
-use formulary_composer::Version;
 use formulary_diff::{Change, Delta, Tree};
 use formulary_scan::{CapabilityKind, Severity};
-use formulary_store::{VersionRecord, VersionState};
+use formulary_store::VersionRecord;
 
 use super::evaluate::DeltaFacts;
 use crate::{Registry, RegistryError};
@@ -35,39 +34,9 @@ impl Registry {
         let label = format!("{}@{}", record.name, record.version);
         let tree = Tree::unpack(bytes, &label, &self.config.limits)?;
         let new = tree.scanned(&label, self.scanner())?;
-        let mut best: Option<(VersionRecord, Delta)> = None;
-        for base in self.approved_bases(record)? {
-            let old = self.side_of_record(&base)?;
-            let delta = formulary_diff::compare(&old, &new)?;
-            if best
-                .as_ref()
-                .is_none_or(|(_, kept)| delta.size() < kept.size())
-            {
-                best = Some((base, delta));
-            }
-        }
+        let candidates = self.approved_below(record.name.as_str(), &record.version)?;
+        let best = self.smallest_delta(&new, candidates, None)?;
         Ok(best.map(|(base, delta)| (base, self.facts(&delta))))
-    }
-
-    /// The approved versions below `record`, nearest first, that
-    /// `delta_from_nearest` would try.
-    // TODO: this mirrors delta.rs's private candidate list (the three
-    // nearest approved releases below); a `delta_from_nearest` that takes
-    // an unstored side would let the dry run share it instead.
-    fn approved_bases(&self, record: &VersionRecord) -> Result<Vec<VersionRecord>, RegistryError> {
-        const CANDIDATES: usize = 3;
-        let target = Version::parse(&record.version)?;
-        let mut below: Vec<(Version, VersionRecord)> = self
-            .store
-            .versions_of(&record.name)?
-            .into_iter()
-            .filter(|r| r.state == VersionState::Approved)
-            .filter_map(|r| Some((Version::parse(&r.version).ok()?, r)))
-            .filter(|(v, _)| !v.is_named_branch() && *v < target)
-            .collect();
-        below.sort_by(|a, b| b.0.cmp(&a.0));
-        below.truncate(CANDIDATES);
-        Ok(below.into_iter().map(|(_, r)| r).collect())
     }
 
     /// What the rule reads from a delta, with `[intake] block_severity`.
