@@ -178,19 +178,6 @@ fn a_bad_side_is_one_error_line() {
 }
 
 #[test]
-fn a_stored_side_is_refused_through_a_server() {
-    let registry = Registry::uninitialised();
-    let run = registry.run(&[
-        "diff",
-        "acme/rx@1.0.0",
-        "acme/rx@1.0.1",
-        "--server",
-        "http://127.0.0.1:9",
-    ]);
-    one_error_line(&run, &["--server", "not built yet"]);
-}
-
-#[test]
 fn review_show_names_the_approved_base_and_the_changes() {
     let (registry, _, _) = story();
 

@@ -201,7 +201,7 @@ fn review_key_and_log_listings_through_the_server_match_local_mode() {
 }
 
 #[test]
-fn review_show_through_the_server_carries_the_same_delta() {
+fn review_show_and_diff_through_the_server_match_local_mode() {
     let (registry, token) = registry_with_token();
     let (old, new) = (
         fixture("clean-shipping-rates"),
@@ -219,9 +219,12 @@ fn review_show_through_the_server_carries_the_same_delta() {
     registry
         .run(&["approve", CLEAN, "1.0.0", "--key", path_str(&alice)])
         .success();
+    let (from, to) = (format!("{CLEAN}@1.0.0"), format!("{CLEAN}@1.0.1"));
     let commands = [
         vec!["review", "show", CLEAN, "1.0.1"],
         vec!["review", "show", CLEAN, "1.0.1", "--json"],
+        vec!["diff", &from, &to],
+        vec!["diff", &from, &to, "--format", "json"],
     ];
 
     let server = Server::start(&registry);
@@ -229,10 +232,13 @@ fn review_show_through_the_server_carries_the_same_delta() {
         .iter()
         .map(|args| server.run_as(&registry, Some(&token), args).success())
         .collect();
+    let mixed = server.run_as(&registry, Some(&token), &["diff", &from, path_str(&new)]);
     server.stop();
 
     assert!(remote[0].stdout.contains("changes since 1.0.0 (approved)"));
     assert_eq!(remote[1].json()["delta"]["base"], "1.0.0");
+    assert_eq!(remote[3].json()["new"], to.as_str());
+    one_error_line(&mixed, &["--server", "two stored versions"], &token);
     for (args, remote) in commands.iter().zip(&remote) {
         let local = registry.run(args).success();
         assert_eq!(remote.stdout, local.stdout, "formulary {}", args.join(" "));

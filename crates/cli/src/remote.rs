@@ -10,6 +10,7 @@
 //! Composer's `auth.json` uses) and as a bearer token otherwise. It never
 //! appears in `Debug` output, a log line or an error message.
 
+use formulary_diff::Delta;
 use std::fmt;
 use std::io::Read as _;
 use std::str::FromStr;
@@ -198,6 +199,15 @@ impl Client {
         let name = formulary_composer::PackageName::parse(package)?;
         let (vendor, project) = name.as_str().split_once('/').unwrap_or_default();
         let path = ["versions", vendor, project, version];
+        let route = self.route(Method::GET, &path, Scope::Read);
+        self.json(&route, self.request(&route), MAX_ANSWER_BYTES)
+    }
+
+    /// `diff NAME@OLD NAME@NEW`: the delta between two stored versions.
+    pub fn delta(&self, package: &str, old: &str, new: &str) -> anyhow::Result<Delta> {
+        let name = formulary_composer::PackageName::parse(package)?;
+        let (vendor, project) = name.as_str().split_once('/').unwrap_or_default();
+        let path = ["diff", vendor, project, old, new];
         let route = self.route(Method::GET, &path, Scope::Read);
         self.json(&route, self.request(&route), MAX_ANSWER_BYTES)
     }

@@ -56,6 +56,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/api/v1/versions/{vendor}/{name}/{version}",
             get(show_version),
         )
+        .route(
+            "/api/v1/diff/{vendor}/{name}/{old}/{new}",
+            get(diff_versions),
+        )
         .route("/api/v1/keys", get(list_keys))
         .route("/api/v1/log/bundle", get(bundle))
         .route("/api/v1/log/proof/{index}", get(inclusion_proof))
@@ -120,6 +124,18 @@ async fn show_version(
     let name = package_name(&vendor, &project)?;
     let view = read(&state, move |r| r.review_show(&name, &version)).await?;
     Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/diff/VENDOR/NAME/OLD/NEW`: `formulary diff NAME@OLD
+/// NAME@NEW --json`, the delta between two stored versions.
+async fn diff_versions(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String, String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((vendor, project, old, new)) = path.map_err(bad_path)?;
+    let name = package_name(&vendor, &project)?;
+    let delta = read(&state, move |r| r.delta(&name, &old, &new)).await?;
+    Ok(Json(delta).into_response())
 }
 
 #[derive(Deserialize)]

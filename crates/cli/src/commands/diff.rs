@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use formulary_diff::{compare, render, LoadedSide, Tree};
+use formulary_diff::{compare, render, Delta, LoadedSide, Tree};
 use formulary_registry::{DataDir, Registry};
 use formulary_scan::{ScanOptions, Scanner};
 use formulary_unpack::Limits;
@@ -56,19 +56,36 @@ fn named(arg: &str) -> Named<'_> {
     }
 }
 
-/// With `--server`: a diff of archives and folders runs here; one of
-/// stored versions is refused, since the server has no diff route yet.
-pub fn local_only(old: &str, new: &str) -> anyhow::Result<()> {
-    for arg in [old, new] {
-        if let Named::Stored { .. } = named(arg) {
-            bail!(
-                "`formulary diff {arg}` reads stored versions from the data folder, and a \
-                 diff through --server is not built yet; run it on the server's host \
-                 without --server, or diff the archives themselves"
-            );
-        }
+/// With `--server`: which stored versions to ask the server to diff.
+/// `None` when neither side is stored (the diff runs here, as without
+/// `--server`); an error when only one is, or the two are of different
+/// packages, since the server diffs stored versions of one package only.
+pub fn both_stored<'a>(
+    old: &'a str,
+    new: &'a str,
+) -> anyhow::Result<Option<(&'a str, &'a str, &'a str)>> {
+    match (named(old), named(new)) {
+        (Named::Path(_), Named::Path(_)) => Ok(None),
+        (
+            Named::Stored {
+                package,
+                version: from,
+            },
+            Named::Stored {
+                package: other,
+                version: to,
+            },
+        ) if package == other => Ok(Some((package, from, to))),
+        (Named::Stored { .. }, Named::Stored { .. }) => bail!(
+            "through --server, `formulary diff` compares two versions of one package \
+             ({old} and {new} are of two); diff their archives locally instead"
+        ),
+        _ => bail!(
+            "through --server, `formulary diff` takes two stored versions \
+             (vendor/name@A vendor/name@B) or two local paths, not one of each; \
+             ingest the local side first, or diff two local copies"
+        ),
     }
-    Ok(())
 }
 
 /// Loads both sides, compares them and writes the report.
@@ -81,16 +98,21 @@ pub fn run(dir: DataDir, inputs: Inputs) -> anyhow::Result<ExitCode> {
         .load(inputs.new)
         .context("cannot read the new side")?;
     let delta = compare(&old, &new)?;
-    let color = inputs.output.is_none()
-        && inputs.format == DiffFormat::Text
+    print(&delta, inputs.format, inputs.output)
+}
+
+/// Renders `delta` in `format` to stdout or to `output`.
+pub fn print(delta: &Delta, format: DiffFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let color = output.is_none()
+        && format == DiffFormat::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let report = match inputs.format {
-        DiffFormat::Text => render::text(&delta, color),
-        DiffFormat::Json => render::json(&delta),
-        DiffFormat::Html => render::html(&delta),
+    let report = match format {
+        DiffFormat::Text => render::text(delta, color),
+        DiffFormat::Json => render::json(delta),
+        DiffFormat::Html => render::html(delta),
     };
-    write(&report, inputs.output, &delta.verdict.line)?;
+    write(&report, output, &delta.verdict.line)?;
     Ok(ExitCode::SUCCESS)
 }
 

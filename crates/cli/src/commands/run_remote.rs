@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use formulary_trust::statement::Verdict;
 
-use crate::cli::{Cli, Command, KeyCommand, ReviewCommand, TokenCommand};
+use crate::cli::{Cli, Command, DiffFormat, KeyCommand, ReviewCommand, TokenCommand};
 use crate::commands::decide::Asked;
 use crate::commands::{
     client_state, decide_remote, diff, ingest_remote, key, log_remote, review, token, verify,
@@ -32,7 +32,23 @@ pub fn run(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
         Command::Init => return Err(local_only("init")),
         Command::Intake { .. } => return Err(intake_is_local()),
         Command::Scan { .. } | Command::Serve { .. } => return Ok(None),
-        Command::Diff { old, new, .. } => return diff::local_only(old, new).map(|()| None),
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+        } => match diff::both_stored(old, new)? {
+            None => return Ok(None),
+            Some((package, from, to)) => {
+                let delta = connect()?.delta(package, from, to)?;
+                let format = format.or(json.then_some(DiffFormat::Json));
+                diff::print(
+                    &delta,
+                    format.unwrap_or(DiffFormat::Text),
+                    output.as_deref(),
+                )?
+            }
+        },
         Command::Key {
             command: KeyCommand::New { .. },
         } => return Ok(None),
