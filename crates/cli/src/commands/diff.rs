@@ -209,11 +209,18 @@ mod tests {
     }
 
     #[test]
-    fn only_stored_sides_are_refused_through_a_server() {
-        assert!(local_only("a.zip", "b").is_ok());
-        let err = local_only("a.zip", "acme/rx@1.0.1")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("--server"), "{err}");
+    fn through_a_server_two_stored_versions_of_one_package_go_to_the_server() {
+        assert_eq!(both_stored("a.zip", "b").unwrap(), None);
+        assert_eq!(
+            both_stored("acme/rx@1.0.0", "acme/rx@1.0.1").unwrap(),
+            Some(("acme/rx", "1.0.0", "1.0.1"))
+        );
+        for (old, new) in [
+            ("a.zip", "acme/rx@1.0.1"),
+            ("acme/rx@1.0.0", "acme/other@1.0.1"),
+        ] {
+            let err = both_stored(old, new).unwrap_err().to_string();
+            assert!(err.contains("--server"), "{err}");
+        }
     }
 }
