@@ -178,6 +178,21 @@ fn a_bad_side_is_one_error_line() {
 }
 
 #[test]
+fn a_report_never_overwrites_a_side_nor_answers_json_with_html() {
+    let registry = Registry::uninitialised();
+    let bytes = zip_folder(&fixture("1.0.1"));
+    let new = registry.write("rx-1.0.1.zip", &bytes);
+    let old = fixture("1.0.0");
+
+    let onto_new = registry.run(&["diff", s(&old), s(&new), "-o", s(&new)]);
+    one_error_line(&onto_new, &["rx-1.0.1.zip", "is the new side"]);
+    assert_eq!(std::fs::read(&new).unwrap(), bytes, "the zip is untouched");
+
+    let mixed = registry.run(&["diff", s(&old), s(&new), "--json", "--format", "html"]);
+    one_error_line(&mixed, &["--json", "html"]);
+}
+
+#[test]
 fn review_show_names_the_approved_base_and_the_changes() {
     let (registry, _, _) = story();
 

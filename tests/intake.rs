@@ -273,6 +273,15 @@ fn intake_from_cron_approves_patches_queues_the_rest_and_says_so() {
         "{}",
         shown.stdout
     );
+    let log = registry.run(&["log", "show"]).success().stdout;
+    assert!(
+        log.contains("approve acme/rx 1.0.1 (delta from 1.0.0) under rule patch-fast-track"),
+        "{log}"
+    );
+    assert!(
+        log.contains("intake rule patch-fast-track for acme after 3d"),
+        "{log}"
+    );
 
     // Again: the same answer, nothing written, nobody paged twice.
     let size = log_size(&registry);

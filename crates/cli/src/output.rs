@@ -25,3 +25,25 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
+
+/// The output format from `--format` and the global `--json`, which is
+/// short for `--format json`: both given and disagreeing is refused, so
+/// a script asking for JSON never gets something else.
+pub fn chosen_format<F: clap::ValueEnum + PartialEq + Copy>(
+    format: Option<F>,
+    json: bool,
+    json_form: F,
+    default: F,
+) -> anyhow::Result<F> {
+    match format {
+        Some(f) if json && f != json_form => {
+            let name = f
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string());
+            anyhow::bail!("--json asks for JSON but --format says {name}; pass one of them")
+        }
+        Some(f) => Ok(f),
+        None if json => Ok(json_form),
+        None => Ok(default),
+    }
+}

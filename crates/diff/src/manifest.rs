@@ -52,6 +52,21 @@ pub struct ManifestChange {
     pub install_time: bool,
 }
 
+impl ManifestChange {
+    /// The value the scanner gives the same entry as an install-time
+    /// capability (`scripts:post-install-cmd`, `autoload.files:boot.php`,
+    /// `composer-plugin`), so a report can name it once.
+    pub fn capability_value(&self) -> Option<String> {
+        let key = self.key.as_deref().unwrap_or("");
+        match self.field.as_str() {
+            "scripts" => Some(format!("scripts:{key}")),
+            "autoload.files" => Some(format!("autoload.files:{key}")),
+            "type" => Some("composer-plugin".to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -206,7 +206,7 @@ fn kind_words(kind: CapabilityKind) -> (&'static str, &'static str) {
 fn manifest_reasons(changes: &[ManifestChange], new: &[Capability]) -> Vec<String> {
     let mut reasons = Vec::new();
     let reported = |c: &&ManifestChange| {
-        let value = capability_value(c);
+        let value = c.capability_value();
         new.iter()
             .any(|n| n.kind == CapabilityKind::InstallTime && Some(&n.value) == value.as_ref())
     };
@@ -237,16 +237,6 @@ fn manifest_reasons(changes: &[ManifestChange], new: &[Capability]) -> Vec<Strin
 }
 
 /// The install-time capability the scanner reports for the same entry.
-fn capability_value(c: &ManifestChange) -> Option<String> {
-    let key = c.key.as_deref().unwrap_or("");
-    match c.field.as_str() {
-        "scripts" => Some(format!("scripts:{key}")),
-        "autoload.files" => Some(format!("autoload.files:{key}")),
-        "type" => Some("composer-plugin".to_string()),
-        _ => None,
-    }
-}
-
 fn install_label(c: &ManifestChange) -> String {
     let key = c.key.as_deref().unwrap_or("");
     match c.field.as_str() {

@@ -146,6 +146,23 @@ pub struct UpstreamConfig {
     pub url: String,
 }
 
+/// A TOML error as one line that points at the setting: `line 7
+/// (max_entries = "many"): invalid type: …`.
+fn located(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end_matches('\n').replace('\n', "; ");
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let number = text[..line_start].matches('\n').count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    format!("line {number} ({line}): {message}")
+}
+
 impl Config {
     /// Reads and checks `formulary.toml`.
     pub fn load(path: &Path) -> Result<Config, RegistryError> {
@@ -155,7 +172,7 @@ impl Config {
         })?;
         let config: Config = toml::from_str(&text).map_err(|e| RegistryError::Config {
             path: path.to_path_buf(),
-            reason: e.message().to_string(),
+            reason: located(&text, &e),
         })?;
         config.check().map_err(|reason| RegistryError::Config {
             path: path.to_path_buf(),
@@ -352,5 +369,16 @@ mod tests {
     fn an_unknown_setting_is_refused() {
         let err = toml::from_str::<Config>("[limits]\nmax_entires = 3\n");
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn a_wrongly_typed_setting_is_named_with_its_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("formulary.toml");
+        let text = "[limits]\nmax_entries = 10\nmax_total_bytes = \"lots\"\n";
+        std::fs::write(&path, text).expect("write");
+        let err = Config::load(&path).expect_err("refused").to_string();
+        assert!(err.contains("line 3 (max_total_bytes = \"lots\")"), "{err}");
+        assert!(!err.contains('\n'), "one line: {err}");
     }
 }

@@ -52,7 +52,7 @@ pub enum Refusal {
     UnknownVersion(String),
     /// The role may not decide.
     #[error(
-        "{name} holds a {role} key; only reviewer and admin keys can approve, reject or revoke \
+        "{name} holds the role {role}; only reviewer and admin keys can approve, reject or revoke \
          (an intake key approves only through `formulary intake`, under the policy's intake rule)"
     )]
     NotADecider {

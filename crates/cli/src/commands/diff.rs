@@ -90,6 +90,9 @@ pub fn both_stored<'a>(
 
 /// Loads both sides, compares them and writes the report.
 pub fn run(dir: DataDir, inputs: Inputs) -> anyhow::Result<ExitCode> {
+    if let Some(output) = inputs.output {
+        not_a_side(output, inputs.old, inputs.new)?;
+    }
     let mut loader = Loader::new(dir);
     let old = loader
         .load(inputs.old)
@@ -99,6 +102,26 @@ pub fn run(dir: DataDir, inputs: Inputs) -> anyhow::Result<ExitCode> {
         .context("cannot read the new side")?;
     let delta = compare(&old, &new)?;
     print(&delta, inputs.format, inputs.output)
+}
+
+/// Refuses `-o` naming one of the sides, which the report would
+/// overwrite.
+fn not_a_side(output: &Path, old: &str, new: &str) -> anyhow::Result<()> {
+    let Ok(target) = output.canonicalize() else {
+        return Ok(());
+    };
+    for (which, arg) in [("old", old), ("new", new)] {
+        let same = Path::new(arg)
+            .canonicalize()
+            .is_ok_and(|side| side == target);
+        if same {
+            bail!(
+                "-o {} is the {which} side; write the report to another file",
+                output.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Renders `delta` in `format` to stdout or to `output`.

@@ -38,8 +38,10 @@ fn print_table(report: &IntakeReport) {
         .iter()
         .filter(|e| e.outcome != Outcome::Unchanged)
         .collect();
-    if rows.is_empty() {
+    if rows.is_empty() && report.errors.is_empty() {
         println!("nothing new upstream");
+    } else if rows.is_empty() {
+        println!("nothing new from the upstreams that answered");
     } else {
         println!(
             "{:<40} {:<12} {:<14} {:<12} REASONS",

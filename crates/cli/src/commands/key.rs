@@ -67,7 +67,8 @@ fn new(name: &str, out: &Path, json: bool) -> anyhow::Result<ExitCode> {
         println!("public key   {}", public_path.display());
         print!("{}", key.named_public().to_line());
         println!(
-            "next: an admin runs `formulary key trust {} --name {name} --role reviewer`",
+            "next: an admin runs `formulary key trust {} --name {name} --role ROLE` \
+             (reviewer for a person, intake for the key `[intake] key` names)",
             public_path.display()
         );
     }

@@ -5,9 +5,12 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use formulary_registry::{Bundle, ConsistencyProof, DataDir, InclusionProof, LogReport, Registry};
+use formulary_registry::{
+    Bundle, ConsistencyProof, DataDir, HumanDuration, InclusionProof, LogReport, Registry,
+};
 use formulary_trust::envelope::Envelope;
 use formulary_trust::statement::{Body, Statement};
 use serde::Serialize;
@@ -173,18 +176,38 @@ fn describe(index: u64, entry: &[u8]) -> Line {
             let delta = base
                 .map(|v| format!(" (delta from {v})"))
                 .unwrap_or_default();
+            let rule = b
+                .policy_rule
+                .as_deref()
+                .map(|r| format!(" under rule {r}"))
+                .unwrap_or_default();
             let subject = &b.subject;
             format!(
-                "{} {} {}{delta}",
+                "{} {} {}{delta}{rule}",
                 b.verdict, subject.package, subject.version
             )
         }
         Body::KeyTrust(b) => format!("{} as {} ({})", b.name, b.role, short_id(&b.key_id)),
         Body::KeyRevoke(b) => format!("key {}", short_id(&b.key_id)),
-        Body::Policy(b) => format!(
-            "{} reviewer(s), {} from {}",
-            b.reviewers, b.high_risk_reviewers, b.high_risk_severity
-        ),
+        Body::Policy(b) => {
+            let intake = b
+                .intake
+                .as_ref()
+                .map(|i| {
+                    format!(
+                        "; intake rule {} for {} after {}, blocked from {}",
+                        i.rule,
+                        i.trusted_vendors.join(", "),
+                        HumanDuration(Duration::from_secs(i.min_release_age_secs)),
+                        i.block_severity
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{} reviewer(s), {} from {}{intake}",
+                b.reviewers, b.high_risk_reviewers, b.high_risk_severity
+            )
+        }
     };
     Line {
         index,

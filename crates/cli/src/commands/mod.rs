@@ -27,6 +27,7 @@ use formulary_registry::{ClientState, DataDir, Registry};
 use formulary_trust::statement::Verdict;
 
 use crate::cli::{Cli, Command, DiffFormat, ReviewCommand, ScanFormat, StateDir};
+use crate::output::chosen_format;
 
 /// Runs the parsed command and returns the process exit code.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
@@ -45,13 +46,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             fail_on,
             baseline,
         } => {
-            let format = format.or(json.then_some(ScanFormat::Json));
-            scan::run(
-                path,
-                format.unwrap_or(ScanFormat::Human),
-                *fail_on,
-                baseline.as_deref(),
-            )
+            let format = chosen_format(*format, json, ScanFormat::Json, ScanFormat::Human)?;
+            scan::run(path, format, *fail_on, baseline.as_deref())
         }
         Command::Diff {
             old,
@@ -59,13 +55,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => {
-            let format = format.or(json.then_some(DiffFormat::Json));
+            let format = chosen_format(*format, json, DiffFormat::Json, DiffFormat::Text)?;
             diff::run(
                 dir,
                 diff::Inputs {
                     old,
                     new,
-                    format: format.unwrap_or(DiffFormat::Text),
+                    format,
                     output: output.as_deref(),
                 },
             )

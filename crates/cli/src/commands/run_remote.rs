@@ -18,6 +18,7 @@ use crate::commands::decide::Asked;
 use crate::commands::{
     client_state, decide_remote, diff, ingest_remote, key, log_remote, review, token, verify,
 };
+use crate::output::chosen_format;
 use crate::remote::Client;
 
 /// Runs the command through the server when `--server` is set and the
@@ -40,13 +41,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
         } => match diff::both_stored(old, new)? {
             None => return Ok(None),
             Some((package, from, to)) => {
+                let format = chosen_format(*format, json, DiffFormat::Json, DiffFormat::Text)?;
                 let delta = connect()?.delta(package, from, to)?;
-                let format = format.or(json.then_some(DiffFormat::Json));
-                diff::print(
-                    &delta,
-                    format.unwrap_or(DiffFormat::Text),
-                    output.as_deref(),
-                )?
+                diff::print(&delta, format, output.as_deref())?
             }
         },
         Command::Key {

@@ -20,8 +20,8 @@ impl HumanDuration {
     pub fn parse(text: &str) -> Result<HumanDuration, String> {
         humantime::parse_duration(text.trim())
             .map(HumanDuration)
-            .map_err(|e| {
-                format!("{text:?} is not a duration ({e}); write it like 90s, 15m, 72h, 3d or 1w")
+            .map_err(|_| {
+                format!("{text:?} is not a duration: write it like 90s, 15m, 72h, 3d or 1w")
             })
     }
 

@@ -5,7 +5,7 @@
 //! (`Registry::delta_from_nearest`), so the reviewer who opens a queued
 //! version in `review show` sees the diff intake judged.
 
-use formulary_diff::{Change, Delta, Tree};
+use formulary_diff::{Change, Delta, ManifestChange, Tree};
 use formulary_scan::{CapabilityKind, Severity};
 use formulary_store::VersionRecord;
 
@@ -65,8 +65,10 @@ impl Registry {
     }
 }
 
-/// One label per new capability and per install-time change to
-/// `composer.json`: exactly what `Delta::has_new_capabilities` counts.
+/// One label per new capability, then one per install-time change to
+/// `composer.json` the scanner did not already report as one (an added
+/// `autoload.files` entry is both): empty exactly when
+/// `Delta::has_new_capabilities` is false.
 fn capability_labels(delta: &Delta) -> Vec<String> {
     let mut out: Vec<String> = delta
         .capabilities
@@ -74,7 +76,16 @@ fn capability_labels(delta: &Delta) -> Vec<String> {
         .iter()
         .map(|c| format!("{} {} ({})", kind_word(c.kind), c.value, c.path))
         .collect();
-    for change in delta.manifest.iter().filter(|c| c.install_time) {
+    let reported = |c: &&ManifestChange| {
+        let value = c.capability_value();
+        delta
+            .capabilities
+            .new
+            .iter()
+            .any(|n| n.kind == CapabilityKind::InstallTime && Some(&n.value) == value.as_ref())
+    };
+    let install = delta.manifest.iter().filter(|c| c.install_time);
+    for change in install.filter(|c| !reported(c)) {
         let what = match change.change {
             Change::Added => "added",
             Change::Removed => "removed",
@@ -100,5 +111,39 @@ fn kind_word(kind: CapabilityKind) -> &'static str {
         CapabilityKind::Hook => "hook",
         CapabilityKind::InstallTime => "install-time",
         CapabilityKind::FileWrite => "file-write",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use formulary_diff::compare;
+    use formulary_scan::{ScanOptions, Scanner};
+
+    use super::*;
+
+    fn side(dir: &Path, label: &str, manifest: &str) -> formulary_diff::LoadedSide {
+        std::fs::write(dir.join("composer.json"), manifest).expect("write composer.json");
+        std::fs::write(dir.join("boot.php"), "<?php\n").expect("write boot.php");
+        let scanner = Scanner::new(ScanOptions::default());
+        let tree = Tree::folder(dir).expect("a folder");
+        tree.scanned(label, &scanner).expect("scanned")
+    }
+
+    #[test]
+    fn an_added_autoload_file_is_one_reason_not_two() {
+        let old = tempfile::tempdir().expect("temp dir");
+        let new = tempfile::tempdir().expect("temp dir");
+        let before = r#"{"name":"acme/rx","autoload":{"psr-4":{"Acme\\Rx\\":""}}}"#;
+        let after =
+            r#"{"name":"acme/rx","autoload":{"psr-4":{"Acme\\Rx\\":""},"files":["boot.php"]}}"#;
+        let old = side(old.path(), "old", before);
+        let new = side(new.path(), "new", after);
+        let delta = compare(old.side(), new.side()).expect("compared");
+        assert!(delta.has_new_capabilities());
+        let labels = capability_labels(&delta);
+        assert_eq!(labels.len(), 1, "{labels:?}");
+        assert!(labels[0].contains("boot.php"), "{labels:?}");
     }
 }

@@ -94,13 +94,13 @@ impl IntakeReport {
 
     /// `approved 1, queued 2, refused 1, unchanged 14, errors 0`.
     pub fn summary_line(&self) -> String {
-        let verb = if self.dry_run {
-            "would approve"
+        let (approve, queue, refuse) = if self.dry_run {
+            ("would approve", "would queue", "would refuse")
         } else {
-            "approved"
+            ("approved", "queued", "refused")
         };
         format!(
-            "{verb} {}, queued {}, refused {}, unchanged {}, errors {}",
+            "{approve} {}, {queue} {}, {refuse} {}, unchanged {}, errors {}",
             self.count(Outcome::Approved),
             self.count(Outcome::Queued),
             self.count(Outcome::Refused),
