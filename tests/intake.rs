@@ -275,7 +275,7 @@ fn intake_from_cron_approves_patches_queues_the_rest_and_says_so() {
     );
     let log = registry.run(&["log", "show"]).success().stdout;
     assert!(
-        log.contains("approve acme/rx 1.0.1 (delta from 1.0.0) under rule patch-fast-track"),
+        log.contains("approve acme/rx 1.0.1 under rule patch-fast-track (delta from 1.0.0)"),
         "{log}"
     );
     assert!(

@@ -26,6 +26,16 @@ pub fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
 
+/// What a decision was beside its verdict, as `review show` and `log
+/// show` print it: ` under rule patch-fast-track (delta from 1.0.0)`.
+pub fn decision_context(rule: Option<&str>, base: Option<&str>) -> String {
+    let rule = rule.map(|r| format!(" under rule {r}")).unwrap_or_default();
+    let base = base
+        .map(|b| format!(" (delta from {b})"))
+        .unwrap_or_default();
+    format!("{rule}{base}")
+}
+
 /// The output format from `--format` and the global `--json`, which is
 /// short for `--format json`: both given and disagreeing is refused, so
 /// a script asking for JSON never gets something else.

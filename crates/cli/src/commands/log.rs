@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::cli::LogCommand;
 use crate::commands::client_state;
-use crate::output::print_json;
+use crate::output::{decision_context, print_json};
 
 /// Runs one log command.
 pub fn run(dir: DataDir, command: &LogCommand, json: bool) -> anyhow::Result<ExitCode> {
@@ -172,18 +172,10 @@ fn describe(index: u64, entry: &[u8]) -> Line {
     let what = match &s.body {
         Body::Ingest(b) => format!("{} {}", b.subject.package, b.subject.version),
         Body::Decision(b) => {
-            let base = b.base_version.as_deref();
-            let delta = base
-                .map(|v| format!(" (delta from {v})"))
-                .unwrap_or_default();
-            let rule = b
-                .policy_rule
-                .as_deref()
-                .map(|r| format!(" under rule {r}"))
-                .unwrap_or_default();
+            let context = decision_context(b.policy_rule.as_deref(), b.base_version.as_deref());
             let subject = &b.subject;
             format!(
-                "{} {} {}{delta}{rule}",
+                "{} {} {}{context}",
                 b.verdict, subject.package, subject.version
             )
         }

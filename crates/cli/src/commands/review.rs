@@ -7,7 +7,7 @@ use anyhow::bail;
 use formulary_registry::{Registry, ReviewView};
 use formulary_store::{VersionRecord, VersionState};
 
-use crate::output::{print_json, short};
+use crate::output::{decision_context, print_json, short};
 
 const STATES: [&str; 4] = ["pending", "approved", "rejected", "revoked"];
 
@@ -168,18 +168,9 @@ fn print_decisions(view: &ReviewView) {
             .as_deref()
             .map(|n| format!(": {n}"))
             .unwrap_or_default();
-        let base = d
-            .base_version
-            .as_deref()
-            .map(|b| format!(" (delta from {b})"))
-            .unwrap_or_default();
-        let rule = d
-            .policy_rule
-            .as_deref()
-            .map(|r| format!(" under rule {r}"))
-            .unwrap_or_default();
+        let context = decision_context(d.policy_rule.as_deref(), d.base_version.as_deref());
         println!(
-            "  #{:<5} {} {} by {}{rule}{base}{note}",
+            "  #{:<5} {} {} by {}{context}{note}",
             d.index, d.time, d.verdict, d.reviewer
         );
     }
