@@ -410,7 +410,7 @@ fn a_delta_review_needs_an_approved_base_and_records_it() {
             "--base",
             CLEAN,
             "1.0.0 is pending, not approved",
-            "approved base",
+            "the base of a delta review is an approved version",
         ],
     );
 

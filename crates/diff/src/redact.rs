@@ -9,7 +9,9 @@
 //!
 //! - A finding of the secrets family points at the secret's first
 //!   character; its N characters are redacted from there, across lines
-//!   when the secret spans several (a PEM block).
+//!   when the secret spans several (a PEM block). Only the first line
+//!   keeps its four characters; the lines after it show their length
+//!   only (`…(64 chars)`), or a key's every line would give away four.
 //! - A finding of another family whose snippet or message holds a
 //!   redacted value (a password in PHP code, a default credential in
 //!   `config.xml`) names only its line: every run of N characters on that
@@ -24,7 +26,7 @@
 //! `composer.json` values, where the scanner may have let it pass.
 //! The secrets themselves live only in memory while the delta is made.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -53,14 +55,21 @@ pub(crate) enum Which {
 pub(crate) struct Redactions {
     old: HashMap<String, Result<LineMask, String>>,
     new: HashMap<String, Result<LineMask, String>>,
-    /// Secrets found, longest first.
-    known: Vec<String>,
+    /// Secrets found, longest first, each with whether it continues a
+    /// secret from an earlier line (and so is shown without its head).
+    known: Vec<(String, bool)>,
 }
+
+/// Pieces of secrets found, each with whether it is a continuation line.
+type Known = BTreeMap<String, bool>;
 
 /// Character ranges to redact, by 0-based line.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LineMask {
     lines: HashMap<usize, Vec<Range<usize>>>,
+    /// The ranges (line, start) that continue a secret from the line
+    /// before.
+    tails: HashSet<(usize, usize)>,
 }
 
 /// A redacted value as a finding shows it: its first characters and its
@@ -74,11 +83,11 @@ struct Marker {
 impl Redactions {
     /// Reads the files that hold secrets on both sides and locates them.
     pub fn build(old: &Side, new: &Side) -> Redactions {
-        let mut known = BTreeSet::new();
+        let mut known = Known::new();
         let old_masks = masks_for(old, &mut known);
         let new_masks = masks_for(new, &mut known);
-        let mut known: Vec<String> = known.into_iter().collect();
-        known.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        let mut known: Vec<(String, bool)> = known.into_iter().collect();
+        known.sort_by_key(|(s, _)| std::cmp::Reverse(s.chars().count()));
         Redactions {
             old: old_masks,
             new: new_masks,
@@ -103,9 +112,9 @@ impl Redactions {
     /// `text` with every known secret replaced by its redacted form.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for secret in &self.known {
+        for (secret, tail) in &self.known {
             if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), &redact(secret));
+                out = out.replace(secret.as_str(), &hidden(secret, *tail));
             }
         }
         out
@@ -131,27 +140,31 @@ impl LineMask {
     /// it, each mask given with the line's 0-based index on its side (a
     /// context line has one on each side).
     pub fn apply(line: &str, masks: &[(Option<&LineMask>, usize)]) -> String {
-        let mut ranges: Vec<Range<usize>> = masks
+        let mut ranges: Vec<(Range<usize>, bool)> = masks
             .iter()
-            .filter_map(|(mask, index)| mask.and_then(|m| m.lines.get(index)))
-            .flatten()
-            .cloned()
+            .filter_map(|(mask, index)| mask.map(|m| (m, *index)))
+            .flat_map(|(m, index)| {
+                let ranges = m.lines.get(&index).map(Vec::as_slice).unwrap_or_default();
+                ranges
+                    .iter()
+                    .map(move |r| (r.clone(), m.tails.contains(&(index, r.start))))
+            })
             .collect();
         if ranges.is_empty() {
             return line.to_string();
         }
-        ranges.sort_by_key(|r| r.start);
+        ranges.sort_by_key(|(r, _)| r.start);
         let chars: Vec<char> = line.chars().collect();
         let mut out = String::with_capacity(line.len());
         let mut at = 0;
-        for range in merge(ranges) {
+        for (range, tail) in merge(ranges) {
             let (start, end) = (range.start.min(chars.len()), range.end.min(chars.len()));
             if start < at {
                 continue;
             }
             out.extend(&chars[at..start]);
             let secret: String = chars[start..end].iter().collect();
-            out.push_str(&redact(&secret));
+            out.push_str(&hidden(&secret, tail));
             at = end;
         }
         out.extend(&chars[at.min(chars.len())..]);
@@ -163,14 +176,36 @@ impl LineMask {
             self.lines.entry(line).or_default().push(range);
         }
     }
+
+    /// As `add`, for a range that continues a secret from the line before.
+    fn add_tail(&mut self, line: usize, range: Range<usize>) {
+        if !range.is_empty() {
+            self.tails.insert((line, range.start));
+            self.add(line, range);
+        }
+    }
 }
 
-fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in ranges {
+/// A secret as the report shows it: its head and length, or for a piece
+/// that continues a secret from an earlier line, its length only.
+fn hidden(secret: &str, tail: bool) -> String {
+    if tail {
+        format!("…({} chars)", secret.chars().count())
+    } else {
+        redact(secret)
+    }
+}
+
+/// Overlapping ranges as one; the merged range is a tail if any part is.
+fn merge(ranges: Vec<(Range<usize>, bool)>) -> Vec<(Range<usize>, bool)> {
+    let mut merged: Vec<(Range<usize>, bool)> = Vec::new();
+    for (r, tail) in ranges {
         match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
+            Some((last, last_tail)) if r.start <= last.end => {
+                last.end = last.end.max(r.end);
+                *last_tail |= tail;
+            }
+            _ => merged.push((r, tail)),
         }
     }
     merged
@@ -178,10 +213,7 @@ fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 /// Masks for every file of `side` that holds a secret, adding each secret
 /// found to `known`.
-fn masks_for(
-    side: &Side,
-    known: &mut BTreeSet<String>,
-) -> HashMap<String, Result<LineMask, String>> {
+fn masks_for(side: &Side, known: &mut Known) -> HashMap<String, Result<LineMask, String>> {
     let mut by_path: HashMap<&str, Vec<&Finding>> = HashMap::new();
     let suppressed = side.scan.suppressed.iter().map(|s| &s.finding);
     for finding in side.scan.findings.iter().chain(suppressed) {
@@ -211,7 +243,7 @@ fn mask_file(
     root: &Path,
     path: &str,
     findings: &[&Finding],
-    known: &mut BTreeSet<String>,
+    known: &mut Known,
 ) -> Result<LineMask, String> {
     let text = read_text(&root.join(path))
         .ok_or_else(|| "it holds a secret and could not be read again to redact it".to_string())?;
@@ -224,7 +256,8 @@ fn mask_file(
         for range in ranges {
             let secret = lines.slice(*index, range.clone());
             if secret.chars().count() >= MIN_KNOWN_CHARS {
-                known.insert(secret);
+                let tail = mask.tails.contains(&(*index, range.start));
+                *known.entry(secret).or_default() |= tail;
             }
         }
     }
@@ -330,13 +363,17 @@ impl Lines {
             return false;
         }
         let mut left = marker.chars;
-        let (mut index, mut start) = (index, column);
+        let (first, mut index, mut start) = (index, index, column);
         while left > 0 {
             let Some(line) = self.lines.get(index) else {
                 break;
             };
             let end = (start + left).min(line.len());
-            mask.add(index, start..end);
+            if index == first {
+                mask.add(index, start..end);
+            } else {
+                mask.add_tail(index, start..end);
+            }
             // The rest, less the line break, continues on the next line.
             left = left.saturating_sub(end - start + 1);
             index += 1;

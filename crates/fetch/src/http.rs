@@ -287,7 +287,7 @@ fn parse_url(url: &str) -> Result<Url, FetchError> {
 
 /// An error and its causes on one line, without the URL reqwest adds
 /// (ours is named by the caller, redacted).
-fn error_chain(error: &reqwest::Error) -> String {
+pub fn error_chain(error: &reqwest::Error) -> String {
     let mut text = String::new();
     let mut next: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = next {

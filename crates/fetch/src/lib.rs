@@ -36,6 +36,7 @@ mod source;
 
 pub use auth::{origin_of, AuthStore, Credential};
 pub use error::FetchError;
+pub use http::error_chain;
 pub use listing::{parse_release_time, Listed};
 pub use secret::{redact_url, Secret};
 pub use source::Source;

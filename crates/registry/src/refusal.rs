@@ -106,7 +106,9 @@ pub enum Refusal {
     #[error("the findings digest in the decision on {0} is not the stored scan's; look again with `formulary review show`")]
     StaleFindings(String),
     /// A delta review's base is not an approved version.
-    #[error("--base: {0}; a delta review needs an approved base version")]
+    #[error(
+        "--base: {0}; the base of a delta review is an approved version below the one decided"
+    )]
     BadBase(String),
     /// The archive digest was rejected or revoked before.
     #[error(

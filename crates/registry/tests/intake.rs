@@ -551,11 +551,12 @@ fn a_webhook_that_fails_is_a_warning_that_names_no_secret_and_is_tried_again() {
     assert_eq!(find(&report, "1.0.0").outcome, Outcome::Queued);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let warning = &report.warnings[0];
     assert!(
-        report.warnings[0].contains("127.0.0.1"),
-        "{:?}",
-        report.warnings
+        warning.contains("webhook at 127.0.0.1 for acme/rx 1.0.0: "),
+        "{warning}"
     );
+    assert!(warning.contains("refused"), "the cause, named: {warning}");
     assert!(
         !report.warnings[0].contains("hook-secret"),
         "{:?}",

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use formulary_registry::ledger::VersionStatus;
-use formulary_registry::{DecisionRequest, Registry};
+use formulary_registry::{DecisionRequest, Registry, ReviewView};
 use formulary_trust::statement::Verdict;
 use formulary_trust::SigningKey;
 
@@ -86,11 +86,17 @@ pub fn run(registry: &Registry, asked: Asked, json: bool) -> anyhow::Result<Exit
             verdict: asked.request.verdict,
             status,
             key: &key,
-            requires: view.requires,
-            base: asked.request.base_version.as_deref(),
+            requires: view.requires.clone(),
+            base: recorded_base(&view, recorded.index),
         },
         json,
     )
+}
+
+/// The base as the log recorded it (`4.7.8` for `--base v4.7.8`).
+pub fn recorded_base(view: &ReviewView, index: u64) -> Option<&str> {
+    let decision = view.decisions.iter().find(|d| d.index == index)?;
+    decision.base_version.as_deref()
 }
 
 /// Prints a recorded decision.

@@ -42,8 +42,8 @@ pub fn run(client: &Client, asked: Asked, json: bool) -> anyhow::Result<ExitCode
         verdict: asked.request.verdict,
         status,
         key: &key,
-        requires: view.requires,
-        base: asked.request.base_version.as_deref(),
+        requires: view.requires.clone(),
+        base: decide::recorded_base(&view, reply.log_index),
     };
     decide::print(&outcome, json)
 }

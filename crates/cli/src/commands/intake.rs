@@ -38,18 +38,24 @@ fn print_table(report: &IntakeReport) {
         .iter()
         .filter(|e| e.outcome != Outcome::Unchanged)
         .collect();
+    let width = rows
+        .iter()
+        .map(|r| r.package.len())
+        .max()
+        .unwrap_or(0)
+        .max(40);
     if rows.is_empty() && report.errors.is_empty() {
         println!("nothing new upstream");
     } else if rows.is_empty() {
         println!("nothing new from the upstreams that answered");
     } else {
         println!(
-            "{:<40} {:<12} {:<14} {:<12} REASONS",
+            "{:<width$} {:<12} {:<14} {:<12} REASONS",
             "PACKAGE", "VERSION", "OUTCOME", "BASE"
         );
     }
     for row in rows {
-        print_row(row, report.dry_run);
+        print_row(row, report.dry_run, width);
     }
     println!("{}", report.summary_line());
     for e in &report.errors {
@@ -60,7 +66,7 @@ fn print_table(report: &IntakeReport) {
     }
 }
 
-fn print_row(row: &IntakeEntry, dry_run: bool) {
+fn print_row(row: &IntakeEntry, dry_run: bool, width: usize) {
     let outcome = match (dry_run, row.outcome) {
         (true, Outcome::Approved) => "would approve".to_string(),
         (true, Outcome::Queued) => "would queue".to_string(),
@@ -69,14 +75,15 @@ fn print_row(row: &IntakeEntry, dry_run: bool) {
     };
     let mut reasons = row.reasons.iter();
     println!(
-        "{:<40} {:<12} {:<14} {:<12} {}",
+        "{:<width$} {:<12} {:<14} {:<12} {}",
         row.package,
         row.version,
         outcome,
         row.base.as_deref().unwrap_or("-"),
         reasons.next().map_or("", String::as_str)
     );
+    let indent = width + 41;
     for reason in reasons {
-        println!("{:<81} {reason}", "");
+        println!("{:<indent$} {reason}", "");
     }
 }

@@ -16,6 +16,11 @@ use serde::Deserialize;
 use super::duration::HumanDuration;
 use crate::ledger::PATCH_FAST_TRACK;
 
+/// The longest `min_release_age` accepted: a year. Longer waits are
+/// mistakes, and a wait past the calendar's end would never pass.
+pub const MAX_RELEASE_AGE: HumanDuration =
+    HumanDuration(std::time::Duration::from_secs(365 * 86_400));
+
 /// The `[intake]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -70,10 +75,25 @@ impl IntakeSettings {
                 self.block_severity
             ));
         }
-        for vendor in &self.trusted_vendors {
-            if let Err(why) = check_vendor(vendor) {
-                problems.push(format!("[intake] trusted_vendors: {why}"));
-            }
+        if self.min_release_age > MAX_RELEASE_AGE {
+            problems.push(format!(
+                "[intake] min_release_age {} is longer than the longest wait, {MAX_RELEASE_AGE}",
+                self.min_release_age
+            ));
+        }
+        let bad: Vec<String> = self
+            .trusted_vendors
+            .iter()
+            .filter(|v| check_vendor(v).is_err())
+            .map(|v| format!("{v:?}"))
+            .collect();
+        if !bad.is_empty() {
+            problems.push(format!(
+                "[intake] trusted_vendors: {} {} not a Composer vendor name (lowercase letters, \
+                 digits, and `.`, `_` or `-` between them)",
+                bad.join(", "),
+                if bad.len() == 1 { "is" } else { "are" }
+            ));
         }
         if let Some(url) = &self.webhook {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -124,8 +144,7 @@ impl TrackSettings {
 
     /// The parsed constraint.
     pub fn constraint(&self) -> Result<Constraint, String> {
-        Constraint::parse(&self.constraint)
-            .map_err(|e| format!("constraint {:?}: {e}", self.constraint))
+        Constraint::parse(&self.constraint).map_err(|e| e.to_string())
     }
 
     /// For `vendor/*`, the vendor; `None` for a plain name.
@@ -198,6 +217,13 @@ mod tests {
         for part in ["severe", "\"Acme\"", "entry 1", "entry 2"] {
             assert!(err.contains(part), "{part} missing from: {err}");
         }
+    }
+
+    #[test]
+    fn a_wait_longer_than_a_year_is_refused() {
+        let err = parse("min_release_age = \"600000w\"\n").unwrap_err();
+        assert!(err.contains("longest wait, 365d"), "{err}");
+        parse("min_release_age = \"365d\"\n").expect("a year is allowed");
     }
 
     #[test]

@@ -67,8 +67,9 @@ impl Registry {
 
 /// One label per new capability, then one per install-time change to
 /// `composer.json` the scanner did not already report as one (an added
-/// `autoload.files` entry is both): empty exactly when
-/// `Delta::has_new_capabilities` is false.
+/// `autoload.files` entry is both), then one per new runtime dependency:
+/// a new `require` entry brings code nobody read into every install, so
+/// the rule leaves it to a reviewer like any other new capability.
 fn capability_labels(delta: &Delta) -> Vec<String> {
     let mut out: Vec<String> = delta
         .capabilities
@@ -101,6 +102,15 @@ fn capability_labels(delta: &Delta) -> Vec<String> {
             change.field
         ));
     }
+    let dependencies = delta
+        .manifest
+        .iter()
+        .filter(|c| c.field == "require" && c.change == Change::Added);
+    for change in dependencies {
+        let name = change.key.as_deref().unwrap_or("");
+        let constraint = change.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+        out.push(format!("dependency {name} {constraint} (composer.json)"));
+    }
     out
 }
 
@@ -129,6 +139,19 @@ mod tests {
         let scanner = Scanner::new(ScanOptions::default());
         let tree = Tree::folder(dir).expect("a folder");
         tree.scanned(label, &scanner).expect("scanned")
+    }
+
+    #[test]
+    fn a_new_dependency_is_a_new_capability() {
+        let old = tempfile::tempdir().expect("temp dir");
+        let new = tempfile::tempdir().expect("temp dir");
+        let before = r#"{"name":"acme/rx","require":{"php":">=8.1"}}"#;
+        let after = r#"{"name":"acme/rx","require":{"php":">=8.2","evil/plugin":"^1.0"}}"#;
+        let old = side(old.path(), "old", before);
+        let new = side(new.path(), "new", after);
+        let delta = compare(old.side(), new.side()).expect("compared");
+        let labels = capability_labels(&delta);
+        assert_eq!(labels, ["dependency evil/plugin ^1.0 (composer.json)"]);
     }
 
     #[test]

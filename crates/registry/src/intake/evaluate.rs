@@ -108,11 +108,19 @@ fn cooldown(
 ) -> Option<String> {
     let Some(released) = released else {
         return Some(
-            "the upstream gives no release time, so the cooldown cannot be checked".to_string(),
+            "the upstream gives no release time that can be read, so the cooldown cannot be checked".to_string(),
         );
     };
-    let wait = time::Duration::seconds(i64::try_from(rule.min_release_age.as_secs()).ok()?);
-    let eligible = released + wait;
+    let eligible = i64::try_from(rule.min_release_age.as_secs())
+        .ok()
+        .and_then(|secs| released.checked_add(time::Duration::seconds(secs)));
+    // A wait too long to add to a date never passes: the rule fails closed.
+    let Some(eligible) = eligible else {
+        return Some(format!(
+            "the rule waits {}, which never ends",
+            rule.min_release_age
+        ));
+    };
     if now >= eligible {
         return None;
     }
@@ -164,6 +172,7 @@ pub fn stamp(t: OffsetDateTime) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::HumanDuration;
     use time::macros::datetime;
 
     fn rule() -> IntakeSettings {
@@ -247,6 +256,19 @@ mod tests {
         assert!(cooldown(&rule, None, NOW)
             .unwrap()
             .contains("no release time"));
+    }
+
+    #[test]
+    fn a_wait_past_the_calendar_never_passes() {
+        for secs in [u64::MAX, 600_000 * 7 * 86_400] {
+            let rule = IntakeSettings {
+                min_release_age: HumanDuration(std::time::Duration::from_secs(secs)),
+                ..rule()
+            };
+            let long_ago = Some(datetime!(2000-01-01 00:00 UTC));
+            let reason = cooldown(&rule, long_ago, NOW).expect("queued, not approved");
+            assert!(reason.contains("never ends"), "{reason}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use formulary_fetch::error_chain;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -95,16 +96,17 @@ pub fn post(url: &str, announcement: &Announcement<'_>) -> Result<(), String> {
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| "?".to_string());
-    let fail = |what: String| format!("webhook at {host}: {what}");
+    let (package, version) = (announcement.package, announcement.version);
+    let fail = |what: String| format!("webhook at {host} for {package} {version}: {what}");
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| fail(e.without_url().to_string()))?;
+        .map_err(|e| fail(error_chain(&e)))?;
     let response = client
         .post(url)
         .json(announcement)
         .send()
-        .map_err(|e| fail(e.without_url().to_string()))?;
+        .map_err(|e| fail(error_chain(&e)))?;
     if !response.status().is_success() {
         return Err(fail(format!("answered {}", response.status())));
     }
