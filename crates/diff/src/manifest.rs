@@ -15,6 +15,7 @@
 
 use std::collections::BTreeSet;
 
+use formulary_scan::{Capability, CapabilityKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -53,17 +54,28 @@ pub struct ManifestChange {
 }
 
 impl ManifestChange {
-    /// The value the scanner gives the same entry as an install-time
-    /// capability (`scripts:post-install-cmd`, `autoload.files:boot.php`,
-    /// `composer-plugin`), so a report can name it once.
-    pub fn capability_value(&self) -> Option<String> {
-        let key = self.key.as_deref().unwrap_or("");
-        match self.field.as_str() {
-            "scripts" => Some(format!("scripts:{key}")),
-            "autoload.files" => Some(format!("autoload.files:{key}")),
-            "type" => Some("composer-plugin".to_string()),
-            _ => None,
+    /// An install-time entry the scanner did not already report among
+    /// the `new` capabilities (`scripts:post-install-cmd`,
+    /// `autoload.files:boot.php`, `composer-plugin`), so a report names
+    /// each once.
+    pub fn is_unreported_install_time(&self, new: &[Capability]) -> bool {
+        if !self.install_time {
+            return false;
         }
+        let key = self.key.as_deref().unwrap_or("");
+        let value = match self.field.as_str() {
+            "scripts" => format!("scripts:{key}"),
+            "autoload.files" => format!("autoload.files:{key}"),
+            "type" => "composer-plugin".to_string(),
+            _ => return true,
+        };
+        !new.iter()
+            .any(|n| n.kind == CapabilityKind::InstallTime && n.value == value)
+    }
+
+    /// A package added to `require`: code that comes with every install.
+    pub fn is_new_dependency(&self) -> bool {
+        self.field == "require" && self.change == Change::Added
     }
 }
 

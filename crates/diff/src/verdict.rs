@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::capabilities::CapabilityChanges;
 use crate::files::{FileChanges, FileStatus};
 use crate::findings::FindingChanges;
-use crate::manifest::{Change, ManifestChange};
+use crate::manifest::ManifestChange;
 
 /// Names listed in one reason before the rest are counted.
 const LISTED: usize = 3;
@@ -205,15 +205,9 @@ fn kind_words(kind: CapabilityKind) -> (&'static str, &'static str) {
 /// capabilities, then new dependencies.
 fn manifest_reasons(changes: &[ManifestChange], new: &[Capability]) -> Vec<String> {
     let mut reasons = Vec::new();
-    let reported = |c: &&ManifestChange| {
-        let value = c.capability_value();
-        new.iter()
-            .any(|n| n.kind == CapabilityKind::InstallTime && Some(&n.value) == value.as_ref())
-    };
     let install: Vec<String> = changes
         .iter()
-        .filter(|c| c.install_time)
-        .filter(|c| !reported(c))
+        .filter(|c| c.is_unreported_install_time(new))
         .map(install_label)
         .collect();
     if !install.is_empty() {
@@ -222,7 +216,7 @@ fn manifest_reasons(changes: &[ManifestChange], new: &[Capability]) -> Vec<Strin
     }
     let deps: Vec<&str> = changes
         .iter()
-        .filter(|c| c.field == "require" && c.change == Change::Added)
+        .filter(|c| c.is_new_dependency())
         .filter_map(|c| c.key.as_deref())
         .collect();
     if !deps.is_empty() {
@@ -236,7 +230,6 @@ fn manifest_reasons(changes: &[ManifestChange], new: &[Capability]) -> Vec<Strin
     reasons
 }
 
-/// The install-time capability the scanner reports for the same entry.
 fn install_label(c: &ManifestChange) -> String {
     let key = c.key.as_deref().unwrap_or("");
     match c.field.as_str() {

@@ -4,6 +4,7 @@ use formulary_scan::{Confidence, Location};
 use super::*;
 use crate::files::{Content, FileDelta};
 use crate::findings::FindingChanges;
+use crate::manifest::Change;
 
 fn file(status: FileStatus, path: &str) -> FileDelta {
     FileDelta {

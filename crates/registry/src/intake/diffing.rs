@@ -5,7 +5,7 @@
 //! (`Registry::delta_from_nearest`), so the reviewer who opens a queued
 //! version in `review show` sees the diff intake judged.
 
-use formulary_diff::{Change, Delta, ManifestChange, Tree};
+use formulary_diff::{Change, Delta, Tree};
 use formulary_scan::{CapabilityKind, Severity};
 use formulary_store::VersionRecord;
 
@@ -77,16 +77,9 @@ fn capability_labels(delta: &Delta) -> Vec<String> {
         .iter()
         .map(|c| format!("{} {} ({})", kind_word(c.kind), c.value, c.path))
         .collect();
-    let reported = |c: &&ManifestChange| {
-        let value = c.capability_value();
-        delta
-            .capabilities
-            .new
-            .iter()
-            .any(|n| n.kind == CapabilityKind::InstallTime && Some(&n.value) == value.as_ref())
-    };
-    let install = delta.manifest.iter().filter(|c| c.install_time);
-    for change in install.filter(|c| !reported(c)) {
+    let new = &delta.capabilities.new;
+    let install = delta.manifest.iter();
+    for change in install.filter(|c| c.is_unreported_install_time(new)) {
         let what = match change.change {
             Change::Added => "added",
             Change::Removed => "removed",
@@ -102,11 +95,7 @@ fn capability_labels(delta: &Delta) -> Vec<String> {
             change.field
         ));
     }
-    let dependencies = delta
-        .manifest
-        .iter()
-        .filter(|c| c.field == "require" && c.change == Change::Added);
-    for change in dependencies {
+    for change in delta.manifest.iter().filter(|c| c.is_new_dependency()) {
         let name = change.key.as_deref().unwrap_or("");
         let constraint = change.new.as_ref().and_then(|v| v.as_str()).unwrap_or("");
         out.push(format!("dependency {name} {constraint} (composer.json)"));

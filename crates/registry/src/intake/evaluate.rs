@@ -108,7 +108,9 @@ fn cooldown(
 ) -> Option<String> {
     let Some(released) = released else {
         return Some(
-            "the upstream gives no release time that can be read, so the cooldown cannot be checked".to_string(),
+            "the upstream gives no release time that can be read, so the cooldown \
+             cannot be checked"
+                .to_string(),
         );
     };
     let eligible = i64::try_from(rule.min_release_age.as_secs())
